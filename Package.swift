@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "htdb",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "htdb", targets: ["htdb"]),
+        .library(name: "CaseStore", targets: ["CaseStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C boundary: libsqlite3 from the system (Debian: libsqlite3-dev).
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // Our thin Swift wrapper; the only module that imports CSQLite.
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
+        // Streaming RFC 4180 reader and writer; depends on nothing of ours.
+        .target(name: "CSV"),
+        // The domain: vocabulary, schema and migrations, import, reports, export.
+        .target(
+            name: "CaseStore",
+            dependencies: ["SQLite", "CSV"],
+            plugins: [.plugin(name: "EmbedMigrations")]
+        ),
+        // The command-line tool.
+        .executableTarget(
+            name: "htdb",
+            dependencies: [
+                "CaseStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Build-time tool and plugin that compile Migrations/*.sql into the binary.
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"]
+        ),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(name: "CSVTests", dependencies: ["CSV"]),
+        .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "SQLite"]),
+        .testTarget(name: "htdbTests", dependencies: ["htdb", "CaseStore", "SQLite"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,86 @@
+import Foundation
+import SQLite
+
+/// Why a case database cannot be opened.
+public enum CaseDatabaseError: Error, Equatable, CustomStringConvertible, Sendable {
+    case notFound(path: String)
+    case folderNotFound(path: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path):
+            "no database at \(path); create one with `htdb init --db \(path)` (or import a file into it)"
+        case .folderNotFound(let path):
+            "cannot create \(path): the folder \((path as NSString).deletingLastPathComponent) does not exist"
+        }
+    }
+}
+
+/// An htdb database file: a plain SQLite file whose schema comes from the bundled migrations.
+///
+///     let db = try CaseDatabase.openForWriting(at: "hotline.db")   // creates and migrates as needed
+///     let reader = try CaseDatabase.openForReading(at: "hotline.db")
+public final class CaseDatabase {
+    public let connection: Connection
+    public var path: String { connection.path }
+    /// Migrations applied when this handle was opened (empty when the file was up to date).
+    public let appliedOnOpen: [String]
+
+    private init(connection: Connection, appliedOnOpen: [String]) {
+        self.connection = connection
+        self.appliedOnOpen = appliedOnOpen
+    }
+
+    /// Opens the file for writing, creating it when missing and applying pending migrations.
+    ///
+    /// An existing file is first checked read-only, so a file this htdb must refuse (newer, edited migration,
+    /// another application's database) is left byte-for-byte unchanged.
+    /// - Throws: `CaseDatabaseError`, `MigrationError` or `SQLiteError`.
+    public static func openForWriting(
+        at path: String, requireExisting: Bool = false, migrator: Migrator = Migrator()
+    ) throws -> CaseDatabase {
+        if requireExisting && !FileManager.default.fileExists(atPath: path) {
+            throw CaseDatabaseError.notFound(path: path)
+        }
+        if FileManager.default.fileExists(atPath: path) {
+            let probe = try Connection(path: path, mode: .readOnly)
+            _ = try migrator.pending(probe)
+            if try migrator.status(probe).allSatisfy({ $0.state == .pending }),
+               try probe.scalarInt("SELECT count(*) FROM sqlite_schema") ?? 0 > 0
+            {
+                throw MigrationError.notACaseDatabase(path: path)
+            }
+            try probe.close()
+        } else {
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+                throw CaseDatabaseError.folderNotFound(path: path)
+            }
+        }
+        let connection = try Connection(path: path, mode: .readWriteCreate)
+        let applied = try migrator.migrate(connection)
+        return CaseDatabase(connection: connection, appliedOnOpen: applied)
+    }
+
+    /// Opens an existing, fully migrated file read-only (`SQLITE_OPEN_READONLY`): reports and queries cannot change it.
+    /// - Throws: `CaseDatabaseError.notFound`, `MigrationError` (pending, newer, not htdb) or `SQLiteError`.
+    public static func openForReading(at path: String, migrator: Migrator = Migrator()) throws -> CaseDatabase {
+        guard FileManager.default.fileExists(atPath: path) else { throw CaseDatabaseError.notFound(path: path) }
+        let connection = try Connection(path: path, mode: .readOnly)
+        try migrator.checkCurrent(connection)
+        return CaseDatabase(connection: connection, appliedOnOpen: [])
+    }
+
+    /// Opens an existing file without migrating or checking its schema (for `htdb migrate --status`).
+    public static func openExisting(at path: String, readOnly: Bool) throws -> Connection {
+        guard FileManager.default.fileExists(atPath: path) else { throw CaseDatabaseError.notFound(path: path) }
+        return try Connection(path: path, mode: readOnly ? .readOnly : .readWrite)
+    }
+
+    public func close() throws {
+        try connection.close()
+    }
+}
+
+/// The version of the SQLite library htdb runs on, e.g. "3.40.1".
+public let sqliteLibraryVersion = Connection.libraryVersion

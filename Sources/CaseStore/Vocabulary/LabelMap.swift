@@ -1,0 +1,79 @@
+/// Resolves labels to values the spec's way: case-insensitive, surrounding white space trimmed, inner runs of white
+/// space folded to one space. Built once, then used for every row.
+///
+///     let types = try LabelMap(terms: TraffickingType.self)
+///     types.resolve("sex  AND labor")   // .sexAndLabor
+public struct LabelMap<Value: Hashable & Sendable>: Sendable {
+    private var values: [String: Value] = [:]
+
+    /// Two different values claim the same label.
+    public struct Conflict: Error, CustomStringConvertible, Sendable {
+        public let label: String
+        public var description: String { "the label \"\(label)\" would name two different values" }
+    }
+
+    public init() {}
+
+    /// Adds `label` for `value`. Adding the same label for the same value again is harmless.
+    /// - Throws: `Conflict` when the label already names another value.
+    public mutating func add(_ label: String, for value: Value) throws {
+        let key = Self.key(label)
+        if let existing = values[key], existing != value { throw Conflict(label: label) }
+        values[key] = value
+    }
+
+    /// Adds `label` for `value`, replacing what it named before (a profile's own labels win).
+    public mutating func set(_ label: String, for value: Value) {
+        values[Self.key(label)] = value
+    }
+
+    /// The value `text` names, or nil.
+    public func resolve(_ text: String) -> Value? {
+        values[Self.key(text)]
+    }
+
+    /// Number of distinct normalized labels.
+    public var count: Int { values.count }
+
+    /// The normalized form used for matching: trimmed, white-space runs folded to one space, lower-cased.
+    public static func key(_ text: String) -> String {
+        fold(text).lowercased()
+    }
+
+    /// `text` trimmed of surrounding white space with inner runs of white space folded to one space.
+    public static func fold(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        for character in text {
+            if character.isWhitespace {
+                pendingSpace = !result.isEmpty
+            } else {
+                if pendingSpace { result.append(" ") }
+                pendingSpace = false
+                result.append(character)
+            }
+        }
+        return result
+    }
+}
+
+extension LabelMap where Value: VocabularyTerm {
+    /// The map of a vocabulary: each term's code, label and other labels.
+    public init(terms: Value.Type) throws {
+        self.init()
+        for term in Value.allCases {
+            for label in term.acceptedLabels { try add(label, for: term) }
+        }
+    }
+}
+
+extension LabelMap {
+    /// The map of the venue vocabulary.
+    public init(venues: [Venue]) throws where Value == Venue {
+        self.init()
+        for venue in venues {
+            for label in venue.acceptedLabels { try add(label, for: venue) }
+        }
+    }
+}

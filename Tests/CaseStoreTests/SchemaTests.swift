@@ -1,0 +1,109 @@
+import CaseStore
+import Foundation
+import SQLite
+import Testing
+
+@Suite("Schema")
+struct SchemaTests {
+    let folder: TemporaryDirectory
+    let db: Connection
+
+    init() throws {
+        folder = try TemporaryDirectory()
+        db = try CaseDatabase.openForWriting(at: folder.path("schema.db")).connection
+        try db.execute(
+            """
+            INSERT INTO import_batches (id, file_name, sha256, profile, imported_at, rows_read, rows_imported,
+                rows_rejected, cases_imported, victims_imported)
+            VALUES (1, 'a.csv', '\(String(repeating: "a", count: 64))', 'hotline', '2026-01-01T00:00:00Z', 3, 3, 0, 1, 2);
+            INSERT INTO cases (id, case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type)
+            VALUES (1, 'C-1', 1, '2021-03-04', 2021, 'CA', '06037', 'Los Angeles', 'sex');
+            INSERT INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship)
+            VALUES (1, 1, 'V1', 'female', 'minor', 16, 'us_citizen_lpr'), (1, 2, NULL, 'male', 'adult', NULL, 'unknown');
+            INSERT INTO case_venues (case_id, venue_id) VALUES (1, 1), (1, 7);
+            """)
+    }
+
+    /// Runs an insert that must violate a constraint; returns the extended code.
+    private func violation(_ sql: String) -> Int32? {
+        do {
+            try db.execute(sql)
+            return nil
+        } catch let error as SQLiteError {
+            return error.extendedCode
+        } catch {
+            return -1
+        }
+    }
+
+    private func insertCase(_ values: String) -> Int32? {
+        violation("INSERT INTO cases (case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type) VALUES \(values)")
+    }
+
+    @Test func theTablesAndViewsExist() throws {
+        for name in ["trafficking_types", "genders", "age_groups", "citizenships", "venues", "venue_aliases", "states",
+                     "counties", "import_batches", "cases", "victims", "case_venues", "case_facts", "victim_facts",
+                     "htdb_migrations"] {
+            #expect(try db.tableExists(name), "missing \(name)")
+        }
+        let strict = try db.prepare("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND strict = 0 AND name NOT LIKE 'sqlite_%'").allRows()
+        #expect(strict.isEmpty, "tables that are not STRICT: \(strict)")
+    }
+
+    @Test func geographyIsSeeded() throws {
+        #expect(try db.scalarInt("SELECT count(*) FROM states") == 56)
+        #expect(try db.scalarInt("SELECT count(*) FROM counties") ?? 0 > 3100)
+        #expect(try db.scalarInt("SELECT count(*) FROM counties WHERE state NOT IN ('PR','GU','VI','AS','MP')") == 3143 + 9)
+        #expect(try db.scalarText("SELECT fips FROM counties WHERE state = 'CA' AND name = 'Los Angeles'") == "06037")
+        #expect(try db.scalarInt("SELECT count(*) FROM counties WHERE state = 'CT'") == 17)
+        #expect(try db.scalarText("SELECT suffix FROM counties WHERE fips = '09110'") == "Planning Region")
+        #expect(try db.scalarText("SELECT suffix FROM counties WHERE fips = '51600'") == "city")
+        #expect(try db.scalarInt("SELECT count(*) FROM counties c JOIN states s ON s.code = c.state WHERE substr(c.fips, 1, 2) <> s.fips") == 0)
+    }
+
+    @Test func checkConstraintsRejectBadValues() {
+        // Not a calendar date, and a year that does not match the date.
+        #expect(insertCase("('C-2', 1, '2021-02-30', 2021, 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintCheck)
+        #expect(insertCase("('C-2', 1, '2021/02/03', 2021, 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintCheck)
+        #expect(insertCase("('C-2', 1, '2021-02-03', 2020, 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintCheck)
+        #expect(insertCase("('', 1, '2021-02-03', 2021, 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintCheck)
+        #expect(insertCase("('C-2', 1, '2021-02-03', 2021, 'CA', NULL, '\(String(repeating: "x", count: 129))', 'sex')") == SQLiteError.constraintCheck)
+        #expect(insertCase("('C-1', 1, '2021-02-03', 2021, 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintUnique)
+        #expect(insertCase("('C-2', 1, '2021-02-03', '2021x', 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintDataType)
+        // Age outside 0...120, and an age that disagrees with its group.
+        #expect(violation("INSERT INTO victims (case_id, position, age_group, age) VALUES (1, 3, 'adult', 121)") == SQLiteError.constraintCheck)
+        #expect(violation("INSERT INTO victims (case_id, position, age_group, age) VALUES (1, 3, 'adult', 17)") == SQLiteError.constraintCheck)
+        #expect(violation("INSERT INTO victims (case_id, position, victim_ref) VALUES (1, 3, 'V1')") == SQLiteError.constraintUnique)
+        #expect(violation("INSERT INTO venues (id, code, label, kind) VALUES (99, 'x', 'X', 'other')") == SQLiteError.constraintCheck)
+    }
+
+    @Test func foreignKeysRejectUnknownCodes() {
+        #expect(insertCase("('C-2', 1, '2021-02-03', 2021, 'XX', NULL, NULL, 'sex')") == SQLiteError.constraintForeignKey)
+        #expect(insertCase("('C-2', 1, '2021-02-03', 2021, 'CA', NULL, NULL, 'nope')") == SQLiteError.constraintForeignKey)
+        #expect(insertCase("('C-2', 9, '2021-02-03', 2021, 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintForeignKey)
+        // A real county of another state.
+        #expect(insertCase("('C-2', 1, '2021-02-03', 2021, 'CA', '12095', NULL, 'sex')") == SQLiteError.constraintForeignKey)
+        #expect(violation("INSERT INTO victims (case_id, position, gender) VALUES (1, 3, 'other')") == SQLiteError.constraintForeignKey)
+        #expect(violation("INSERT INTO victims (case_id, position) VALUES (42, 1)") == SQLiteError.constraintForeignKey)
+        #expect(violation("INSERT INTO case_venues (case_id, venue_id) VALUES (1, 999)") == SQLiteError.constraintForeignKey)
+    }
+
+    @Test func deletingACaseDeletesItsVictimsAndVenueLinks() throws {
+        try db.execute("DELETE FROM cases WHERE case_ref = 'C-1'")
+        #expect(try db.scalarInt("SELECT count(*) FROM victims") == 0)
+        #expect(try db.scalarInt("SELECT count(*) FROM case_venues") == 0)
+    }
+
+    @Test func deletingABatchDeletesItsCases() throws {
+        try db.execute("DELETE FROM import_batches WHERE id = 1")
+        #expect(try db.scalarInt("SELECT count(*) FROM cases") == 0)
+        #expect(try db.scalarInt("SELECT count(*) FROM victims") == 0)
+    }
+
+    @Test func viewsGiveReadableLabels() throws {
+        let facts = try db.prepare("SELECT state_name, county_name, trafficking_type_label, venues, victim_count FROM case_facts").allRows()
+        #expect(facts == [[.text("California"), .text("Los Angeles"), .text("Sex"), .text("Escort Services; Hotel/Motel-Based"), .integer(2)]])
+        let victims = try db.prepare("SELECT gender_label, age_group_label, citizenship_label FROM victim_facts ORDER BY position").allRows()
+        #expect(victims == [[.text("Female"), .text("Minor"), .text("U.S. Citizen/LPR")], [.text("Male"), .text("Adult"), .text("Unknown")]])
+    }
+}
