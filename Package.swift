@@ -33,6 +33,7 @@ let package = Package(
             name: "htdb",
             dependencies: [
                 "CaseStore",
+                "CSV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

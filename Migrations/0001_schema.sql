@@ -181,14 +181,13 @@ CREATE TABLE cases (
     county_fips      TEXT,
     city             TEXT CHECK (city IS NULL OR length(city) BETWEEN 1 AND 128),
     trafficking_type TEXT NOT NULL REFERENCES trafficking_types (code),
+    source_line      INTEGER NOT NULL CHECK (source_line >= 1),  -- the case's first line (or NDJSON line) in its file
     -- A county must be one of the case's state (no check when county_fips is NULL).
     FOREIGN KEY (state, county_fips) REFERENCES counties (state, fips)
 ) STRICT;
 
-CREATE INDEX cases_by_batch ON cases (batch_id);
-CREATE INDEX cases_by_year_type ON cases (year, trafficking_type);
-CREATE INDEX cases_by_state_county ON cases (state, county_fips, year);
-CREATE INDEX cases_by_type ON cases (trafficking_type, year);
+-- No secondary indexes on cases yet: each costs the bulk import a B-tree insert per case; indexes for reports are
+-- added (by a later migration) where a measured report needs one. Deleting a batch scans cases once.
 
 -- `position` is the victim's place (1, 2, ...) among its case's victim rows in the imported file; it identifies a
 -- victim that has no `victim_ref`.
@@ -201,15 +200,12 @@ CREATE TABLE victims (
     age_group   TEXT NOT NULL DEFAULT 'unknown' REFERENCES age_groups (code),
     age         INTEGER CHECK (age IS NULL OR age BETWEEN 0 AND 120),
     citizenship TEXT NOT NULL DEFAULT 'unknown' REFERENCES citizenships (code),
+    source_line INTEGER NOT NULL CHECK (source_line >= 1),  -- the victim's line in its file
     UNIQUE (case_id, position),
     UNIQUE (case_id, victim_ref),
     -- An age decides the age group: under 18 is a minor.
     CHECK (age IS NULL OR age_group = CASE WHEN age < 18 THEN 'minor' ELSE 'adult' END)
 ) STRICT;
-
-CREATE INDEX victims_by_gender ON victims (gender, case_id);
-CREATE INDEX victims_by_age_group ON victims (age_group, case_id);
-CREATE INDEX victims_by_citizenship ON victims (citizenship, case_id);
 
 CREATE TABLE case_venues (
     case_id  INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
@@ -238,7 +234,8 @@ SELECT
         SELECT v.label FROM case_venues cv JOIN venues v ON v.id = cv.venue_id
         WHERE cv.case_id = c.id ORDER BY v.id)) AS venues,
     (SELECT count(*) FROM victims x WHERE x.case_id = c.id) AS victim_count,
-    c.batch_id
+    c.batch_id,
+    c.source_line
 FROM cases c
 JOIN states s ON s.code = c.state
 JOIN trafficking_types t ON t.code = c.trafficking_type
@@ -263,7 +260,8 @@ SELECT
     x.age,
     x.citizenship,
     z.label AS citizenship_label,
-    c.batch_id
+    c.batch_id,
+    x.source_line
 FROM victims x
 JOIN cases c ON c.id = x.case_id
 JOIN genders g ON g.code = x.gender

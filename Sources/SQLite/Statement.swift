@@ -80,6 +80,40 @@ public final class Statement {
         if rc != SQLITE_OK { throw bindError(rc, parameter: "\(index)") }
     }
 
+    // Typed binds: no SQLValue boxing on the bulk-load path.
+
+    /// Binds an integer to parameter `index` (1-based).
+    public func bind(_ value: Int64, at index: Int) throws {
+        let rc = sqlite3_bind_int64(try live(), Int32(clamping: index), value)
+        if rc != SQLITE_OK { throw bindError(rc, parameter: "\(index)") }
+    }
+
+    public func bind(_ value: Int, at index: Int) throws {
+        try bind(Int64(value), at: index)
+    }
+
+    /// Binds an integer, or NULL for nil.
+    public func bind(_ value: Int?, at index: Int) throws {
+        if let value { try bind(Int64(value), at: index) } else { try bindNull(at: index) }
+    }
+
+    /// Binds text (by its byte count), or NULL for nil.
+    public func bind(_ value: String?, at index: Int) throws {
+        guard var value else { return try bindNull(at: index) }
+        let handle = try live()
+        let rc = value.withUTF8 { bindUTF8(handle, Int32(clamping: index), $0) }
+        if rc != SQLITE_OK { throw bindError(rc, parameter: "\(index)") }
+    }
+
+    public func bind(_ value: String, at index: Int) throws {
+        try bind(Optional(value), at: index)
+    }
+
+    public func bindNull(at index: Int) throws {
+        let rc = sqlite3_bind_null(try live(), Int32(clamping: index))
+        if rc != SQLITE_OK { throw bindError(rc, parameter: "\(index)") }
+    }
+
     /// Binds UTF-8 bytes as text without building a String (for bulk loads).
     public func bindText(_ utf8: UnsafeBufferPointer<UInt8>, at index: Int) throws {
         let handle = try live()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSV
 import CaseStore
 import Foundation
 import SQLite
@@ -42,6 +43,21 @@ enum Console {
         } catch let error as SQLiteError {
             err("htdb: error: \(describe(error))")
             throw ExitCode(status(for: error))
+        } catch let error as Profile.Invalid {
+            err("htdb: error: \(error)")
+            throw ExitCode(Status.dataError)
+        } catch let error as ImportError {
+            err("htdb: error: \(error)")
+            switch error {
+            case .fileNotFound: throw ExitCode(Status.noInput)
+            case .unreadable, .cannotWriteRejects: throw ExitCode(Status.ioError)
+            }
+        } catch let error as CSVError {
+            err("htdb: error: \(error)")
+            throw ExitCode(Status.ioError)
+        } catch {
+            err("htdb: error: \(error)")
+            throw ExitCode(Status.failure)
         }
     }
 

@@ -16,10 +16,10 @@ struct SchemaTests {
             INSERT INTO import_batches (id, file_name, sha256, profile, imported_at, rows_read, rows_imported,
                 rows_rejected, cases_imported, victims_imported)
             VALUES (1, 'a.csv', '\(String(repeating: "a", count: 64))', 'hotline', '2026-01-01T00:00:00Z', 3, 3, 0, 1, 2);
-            INSERT INTO cases (id, case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type)
-            VALUES (1, 'C-1', 1, '2021-03-04', 2021, 'CA', '06037', 'Los Angeles', 'sex');
-            INSERT INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship)
-            VALUES (1, 1, 'V1', 'female', 'minor', 16, 'us_citizen_lpr'), (1, 2, NULL, 'male', 'adult', NULL, 'unknown');
+            INSERT INTO cases (id, case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type, source_line)
+            VALUES (1, 'C-1', 1, '2021-03-04', 2021, 'CA', '06037', 'Los Angeles', 'sex', 2);
+            INSERT INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, source_line)
+            VALUES (1, 1, 'V1', 'female', 'minor', 16, 'us_citizen_lpr', 2), (1, 2, NULL, 'male', 'adult', NULL, 'unknown', 3);
             INSERT INTO case_venues (case_id, venue_id) VALUES (1, 1), (1, 7);
             """)
     }
@@ -37,7 +37,7 @@ struct SchemaTests {
     }
 
     private func insertCase(_ values: String) -> Int32? {
-        violation("INSERT INTO cases (case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type) VALUES \(values)")
+        violation("INSERT INTO cases (case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type, source_line) VALUES \(values.dropLast()), 1)")
     }
 
     @Test func theTablesAndViewsExist() throws {
@@ -71,9 +71,9 @@ struct SchemaTests {
         #expect(insertCase("('C-1', 1, '2021-02-03', 2021, 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintUnique)
         #expect(insertCase("('C-2', 1, '2021-02-03', '2021x', 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintDataType)
         // Age outside 0...120, and an age that disagrees with its group.
-        #expect(violation("INSERT INTO victims (case_id, position, age_group, age) VALUES (1, 3, 'adult', 121)") == SQLiteError.constraintCheck)
-        #expect(violation("INSERT INTO victims (case_id, position, age_group, age) VALUES (1, 3, 'adult', 17)") == SQLiteError.constraintCheck)
-        #expect(violation("INSERT INTO victims (case_id, position, victim_ref) VALUES (1, 3, 'V1')") == SQLiteError.constraintUnique)
+        #expect(violation("INSERT INTO victims (case_id, position, age_group, age, source_line) VALUES (1, 3, 'adult', 121, 1)") == SQLiteError.constraintCheck)
+        #expect(violation("INSERT INTO victims (case_id, position, age_group, age, source_line) VALUES (1, 3, 'adult', 17, 1)") == SQLiteError.constraintCheck)
+        #expect(violation("INSERT INTO victims (case_id, position, victim_ref, source_line) VALUES (1, 3, 'V1', 1)") == SQLiteError.constraintUnique)
         #expect(violation("INSERT INTO venues (id, code, label, kind) VALUES (99, 'x', 'X', 'other')") == SQLiteError.constraintCheck)
     }
 
@@ -83,8 +83,8 @@ struct SchemaTests {
         #expect(insertCase("('C-2', 9, '2021-02-03', 2021, 'CA', NULL, NULL, 'sex')") == SQLiteError.constraintForeignKey)
         // A real county of another state.
         #expect(insertCase("('C-2', 1, '2021-02-03', 2021, 'CA', '12095', NULL, 'sex')") == SQLiteError.constraintForeignKey)
-        #expect(violation("INSERT INTO victims (case_id, position, gender) VALUES (1, 3, 'other')") == SQLiteError.constraintForeignKey)
-        #expect(violation("INSERT INTO victims (case_id, position) VALUES (42, 1)") == SQLiteError.constraintForeignKey)
+        #expect(violation("INSERT INTO victims (case_id, position, gender, source_line) VALUES (1, 3, 'other', 1)") == SQLiteError.constraintForeignKey)
+        #expect(violation("INSERT INTO victims (case_id, position, source_line) VALUES (42, 1, 1)") == SQLiteError.constraintForeignKey)
         #expect(violation("INSERT INTO case_venues (case_id, venue_id) VALUES (1, 999)") == SQLiteError.constraintForeignKey)
     }
 

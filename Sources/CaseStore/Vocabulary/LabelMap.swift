@@ -5,6 +5,8 @@
 ///     types.resolve("sex  AND labor")   // .sexAndLabor
 public struct LabelMap<Value: Hashable & Sendable>: Sendable {
     private var values: [String: Value] = [:]
+    /// Labels as written (folded, not lower-cased): most exports use them exactly, which skips normalizing.
+    private var exact: [String: Value] = [:]
 
     /// Two different values claim the same label.
     public struct Conflict: Error, CustomStringConvertible, Sendable {
@@ -20,16 +22,20 @@ public struct LabelMap<Value: Hashable & Sendable>: Sendable {
         let key = Self.key(label)
         if let existing = values[key], existing != value { throw Conflict(label: label) }
         values[key] = value
+        exact[Self.fold(label)] = value
     }
 
     /// Adds `label` for `value`, replacing what it named before (a profile's own labels win).
     public mutating func set(_ label: String, for value: Value) {
-        values[Self.key(label)] = value
+        let key = Self.key(label)
+        values[key] = value
+        exact = exact.filter { Self.key($0.key) != key }
+        exact[Self.fold(label)] = value
     }
 
     /// The value `text` names, or nil.
     public func resolve(_ text: String) -> Value? {
-        values[Self.key(text)]
+        exact[text] ?? values[Self.key(text)]
     }
 
     /// Number of distinct normalized labels.
@@ -37,11 +43,43 @@ public struct LabelMap<Value: Hashable & Sendable>: Sendable {
 
     /// The normalized form used for matching: trimmed, white-space runs folded to one space, lower-cased.
     public static func key(_ text: String) -> String {
-        fold(text).lowercased()
+        var text = text
+        if let ascii = text.withUTF8({ foldASCII($0, lowercase: true) }) { return ascii }
+        return fold(text).lowercased()
+    }
+
+    /// `fold` (and lower-casing) for ASCII text, byte by byte; nil when the text is not all ASCII.
+    static func foldASCII(_ bytes: UnsafeBufferPointer<UInt8>, lowercase: Bool) -> String? {
+        var allASCII = true
+        for byte in bytes where byte >= 0x80 {
+            allASCII = false
+            break
+        }
+        guard allASCII else { return nil }
+        return String(unsafeUninitializedCapacity: bytes.count) { output in
+            var count = 0
+            var pendingSpace = false
+            for byte in bytes {
+                if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                    pendingSpace = count > 0
+                } else {
+                    if pendingSpace {
+                        output[count] = 0x20
+                        count += 1
+                        pendingSpace = false
+                    }
+                    output[count] = lowercase && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                    count += 1
+                }
+            }
+            return count
+        }
     }
 
     /// `text` trimmed of surrounding white space with inner runs of white space folded to one space.
     public static func fold(_ text: String) -> String {
+        var copy = text
+        if let ascii = copy.withUTF8({ foldASCII($0, lowercase: false) }) { return ascii }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         var pendingSpace = false

@@ -1,0 +1,416 @@
+import CSV
+import Foundation
+import SQLite
+
+/// The state of importing one file, inside its transaction.
+struct FileRun {
+    let path: String
+    let format: ImportFormat
+    let importer: Importer
+    let events: ImportEvents
+    let totalBytes: Int
+    var statements: ImportStatements { importer.statements_ }
+    var db: Connection { importer.database.connection }
+
+    private(set) var batchID: Int64 = 0
+    private(set) var rowsRead = 0
+    private(set) var rowsRejected = 0
+    private(set) var issueCount = 0
+    private(set) var warningCount = 0
+    private(set) var casesImported = 0
+    private(set) var victimsImported = 0
+    private(set) var casesReplaced = 0
+    /// A problem that stops the whole file (missing column, CSV syntax): nothing is kept, whatever --on-error says.
+    private(set) var fileFailed = false
+    private(set) var rejectsWritten: String?
+
+    /// Rejected cases: reference -> the line of their first problem.
+    private var invalidCases: [String: Int] = [:]
+    /// Lines with problems of their own -> the messages, for the rejects file.
+    private var invalidLines: [Int: String] = [:]
+    /// The case being read (rows of one case are usually adjacent): no query needed for its next rows.
+    private var current: CurrentCase?
+    /// Cases of earlier batches set aside by --replace: reference -> old id (restored if the new case is rejected).
+    private var replaced: [(caseRef: String, oldID: Int64)] = []
+    /// The CSV source, kept for the rejects pass (its header and column mapping).
+    private var csvSource: CSVRowSource?
+
+    struct CurrentCase {
+        var caseRef: String
+        var id: Int64
+        var record: CaseRecord
+        var firstLine: Int
+        var nextPosition: Int
+    }
+
+    var hasRejects: Bool { !invalidCases.isEmpty || !invalidLines.isEmpty }
+
+    init(path: String, format: ImportFormat, importer: Importer, events: ImportEvents, totalBytes: Int) {
+        self.path = path
+        self.format = format
+        self.importer = importer
+        self.events = events
+        self.totalBytes = totalBytes
+    }
+
+    // MARK: - Loading
+
+    /// Reads every record, storing valid rows and noting invalid ones.
+    mutating func load(sha256: String) throws {
+        var source: any RowSource
+        do {
+            switch format {
+            case .csv:
+                let csv = try CSVRowSource(path: path, profile: importer.options.profile,
+                                           encoding: importer.options.encoding)
+                csvSource = csv
+                source = csv
+            case .ndjson:
+                source = try NDJSONRowSource(path: path)
+            }
+        } catch {
+            failFile(error)
+            return
+        }
+        try statements.insertBatch.run(
+            (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
+        batchID = db.lastInsertRowID
+        var reportedWarnings = 0
+        // Header warnings first, before any row's problem.
+        while reportedWarnings < source.warnings.count {
+            warn(source.warnings[reportedWarnings])
+            reportedWarnings += 1
+        }
+        do {
+            while let record = try source.next() {
+                rowsRead += 1
+                try take(record)
+                if rowsRead & 1023 == 0 { events.progress(source.bytesConsumed, totalBytes, rowsRead) }
+                // Warnings appear as the source meets them (NDJSON keys) or at once (CSV header).
+                while reportedWarnings < source.warnings.count {
+                    warn(source.warnings[reportedWarnings])
+                    reportedWarnings += 1
+                }
+            }
+        } catch let error as FileIssue {
+            failFile(error)
+            return
+        }
+        while reportedWarnings < source.warnings.count {
+            warn(source.warnings[reportedWarnings])
+            reportedWarnings += 1
+        }
+        events.progress(totalBytes, totalBytes, rowsRead)
+        try settleReplacements()
+    }
+
+    private mutating func failFile(_ issue: FileIssue) {
+        fileFailed = true
+        report(RowIssue(line: issue.line, column: issue.column, message: issue.message))
+    }
+
+    private mutating func report(_ issue: RowIssue) {
+        issueCount += 1
+        events.issue(issue.formatted(file: path))
+    }
+
+    private mutating func warn(_ issue: RowIssue) {
+        warningCount += 1
+        events.warning(issue.formatted(file: path))
+    }
+
+    /// One record: rejected with its reasons, or stored.
+    private mutating func take(_ record: SourceRecord) throws {
+        if !record.issues.isEmpty {
+            try reject(line: record.line, issues: record.issues, caseRef: record.caseRef)
+            return
+        }
+        // Rows of a case already rejected are rejected with it (written out by the rejects pass).
+        if let caseRef = record.caseRef, invalidCases[caseRef] != nil { return }
+        if record.rows.count == 1 {
+            // The CSV case: one row, no arrays to build.
+            let validation = importer.validator.validate(record.rows[0])
+            if !validation.issues.isEmpty {
+                try reject(line: record.line, issues: validation.issues, caseRef: record.caseRef ?? validation.caseRef)
+            } else if let caseRecord = validation.caseRecord {
+                _ = try store(caseRecord, victim: validation.victim, line: record.line)
+            }
+            return
+        }
+        let validations = record.rows.map(importer.validator.validate)
+        let issues = validations.flatMap(\.issues)
+        if !issues.isEmpty {
+            try reject(line: record.line, issues: issues, caseRef: record.caseRef ?? validations.first?.caseRef)
+            return
+        }
+        for validation in validations {
+            guard let caseRecord = validation.caseRecord else { continue }
+            if try !store(caseRecord, victim: validation.victim, line: record.line) { break }
+        }
+    }
+
+    /// Notes a rejected line and rejects its whole case.
+    private mutating func reject(line: Int, issues: [RowIssue], caseRef: String?) throws {
+        for issue in issues { report(issue) }
+        let messages = issues.map { $0.column.isEmpty ? $0.message : "\($0.column): \($0.message)" }
+        invalidLines[line] = (invalidLines[line].map { [$0] } ?? []).joined() + messages.joined(separator: "; ")
+        if let caseRef { try rejectCase(caseRef, line: line) }
+    }
+
+    /// Takes back every row of the case stored so far; later rows of it are rejected as they come.
+    private mutating func rejectCase(_ caseRef: String, line: Int) throws {
+        guard invalidCases[caseRef] == nil else { return }
+        invalidCases[caseRef] = line
+        if current?.caseRef == caseRef { current = nil }
+        defer { try? statements.findCaseInBatch.reset() }
+        try statements.findCaseInBatch.bind(caseRef, at: 1)
+        try statements.findCaseInBatch.bind(batchID, at: 2)
+        if try statements.findCaseInBatch.step() {
+            let id = statements.findCaseInBatch.int64(0)
+            try statements.findCaseInBatch.reset()
+            try statements.delete(caseID: id)
+        }
+    }
+
+    /// Stores one valid row; false when the row turned out to conflict and its case was rejected.
+    private mutating func store(_ record: CaseRecord, victim: VictimRecord?, line: Int) throws -> Bool {
+        if var open = current, open.caseRef == record.caseRef {
+            if format == .ndjson && open.firstLine != line {
+                try conflict(line: line, column: ExportColumn.caseID.rawValue, caseRef: record.caseRef,
+                             "already appeared on line \(open.firstLine); in NDJSON a case is one line")
+                return false
+            }
+            if let column = Self.firstDifference(open.record, record) {
+                try conflict(line: line, column: columnName(column), caseRef: record.caseRef,
+                             "disagrees with line \(open.firstLine) of the same case "
+                                 + "(case columns must agree on every row)")
+                return false
+            }
+            if let victim {
+                guard try insertVictim(victim, caseID: open.id, position: open.nextPosition, line: line,
+                                       caseRef: record.caseRef) else { return false }
+                open.nextPosition += 1
+            }
+            current = open
+            return true
+        }
+
+        guard var open = try openCase(record, line: line) else { return false }
+        if let victim {
+            guard try insertVictim(victim, caseID: open.id, position: open.nextPosition, line: line,
+                                   caseRef: record.caseRef) else { return false }
+            open.nextPosition += 1
+        }
+        current = open
+        return true
+    }
+
+    /// Inserts a new case, or finds the one this file stored earlier; handles cases of earlier batches.
+    private mutating func openCase(_ record: CaseRecord, line: Int) throws -> CurrentCase? {
+        if try insertCase(record, line: line) {
+            return CurrentCase(caseRef: record.caseRef, id: db.lastInsertRowID, record: record, firstLine: line,
+                               nextPosition: 1)
+        }
+        guard let stored = try statements.storedCase(record.caseRef) else { return nil }
+        if stored.batch == batchID {
+            if format == .ndjson {
+                try conflict(line: line, column: ExportColumn.caseID.rawValue, caseRef: record.caseRef,
+                             "already appeared on line \(stored.line); in NDJSON a case is one line")
+                return nil
+            }
+            if let column = Self.firstDifference(stored.record, record) {
+                try conflict(line: line, column: columnName(column), caseRef: record.caseRef,
+                             "disagrees with line \(stored.line) of the same case "
+                                 + "(case columns must agree on every row)")
+                return nil
+            }
+            let next = try Self.scalar(statements.nextPosition, stored.id)
+            return CurrentCase(caseRef: record.caseRef, id: stored.id, record: stored.record, firstLine: stored.line,
+                               nextPosition: Int(next))
+        }
+        // The case came with an earlier batch.
+        guard importer.options.replace else {
+            let file = try statements.fileName(ofBatch: stored.batch)
+            try conflict(line: line, column: columnName(.caseID), caseRef: record.caseRef,
+                         "this case was imported before, in batch \(stored.batch) (\(file)); "
+                             + "use --replace to replace that case")
+            return nil
+        }
+        // Set the old case aside under a name no export can use; it is deleted once this file is done,
+        // or restored if the new case is rejected.
+        try statements.renameCase.run("\u{1}replaced:\(stored.id)", stored.id)
+        replaced.append((record.caseRef, stored.id))
+        guard try insertCase(record, line: line) else { return nil }
+        return CurrentCase(caseRef: record.caseRef, id: db.lastInsertRowID, record: record, firstLine: line,
+                           nextPosition: 1)
+    }
+
+    /// Inserts the case row and its venue links; false when a case with this reference exists already.
+    private func insertCase(_ record: CaseRecord, line: Int) throws -> Bool {
+        let insert = statements.insertCase
+        try insert.bind(record.caseRef, at: 1)
+        try insert.bind(batchID, at: 2)
+        try insert.bind(record.reportedOn, at: 3)
+        try insert.bind(record.year, at: 4)
+        try insert.bind(record.state, at: 5)
+        try insert.bind(record.countyFIPS, at: 6)
+        try insert.bind(record.city, at: 7)
+        try insert.bind(record.traffickingType.code, at: 8)
+        try insert.bind(line, at: 9)
+        try insert.run()
+        guard db.changes == 1 else { return false }
+        let id = db.lastInsertRowID
+        for venue in record.venueIDs {
+            try statements.insertVenue.bind(id, at: 1)
+            try statements.insertVenue.bind(venue, at: 2)
+            try statements.insertVenue.run()
+        }
+        return true
+    }
+
+    /// Inserts a victim; false when its victim_id repeats within the case (the case is then rejected).
+    private mutating func insertVictim(_ victim: VictimRecord, caseID: Int64, position: Int, line: Int,
+                                       caseRef: String) throws -> Bool {
+        let insert = statements.insertVictim
+        try insert.bind(caseID, at: 1)
+        try insert.bind(position, at: 2)
+        try insert.bind(victim.ref, at: 3)
+        try insert.bind(victim.gender.code, at: 4)
+        try insert.bind(victim.ageGroup.code, at: 5)
+        try insert.bind(victim.age, at: 6)
+        try insert.bind(victim.citizenship.code, at: 7)
+        try insert.bind(line, at: 8)
+        do {
+            try insert.run()
+            return true
+        } catch let error as SQLiteError where error.extendedCode == SQLiteError.constraintUnique {
+            let first = try victimRefLine(caseID: caseID, ref: victim.ref ?? "")
+            try conflict(line: line, column: columnName(.victimID), caseRef: caseRef,
+                         "repeats within the case (first on line \(first)); a victim_id is unique in its case")
+            return false
+        }
+    }
+
+    private func victimRefLine(caseID: Int64, ref: String) throws -> Int {
+        let statement = statements.victimLine
+        defer { try? statement.reset() }
+        try statement.bind(caseID, at: 1)
+        try statement.bind(ref, at: 2)
+        return try statement.step() ? statement.int(0) : 0
+    }
+
+    /// A row that conflicts with another: reported, and its case rejected.
+    private mutating func conflict(line: Int, column: String, caseRef: String, _ message: String) throws {
+        try reject(line: line, issues: [RowIssue(line: line, column: column, message: message)], caseRef: caseRef)
+    }
+
+    /// The file's name for an export column (its header as the file spells it, for CSV).
+    private func columnName(_ column: ExportColumn) -> String {
+        format == .csv ? csvSource?.columnNames[column.index] ?? importer.options.profile.header(for: column)
+            : column.rawValue
+    }
+
+    /// The first case column on which two rows of a case differ, or nil when they agree.
+    static func firstDifference(_ a: CaseRecord, _ b: CaseRecord) -> ExportColumn? {
+        if a.reportedOn != b.reportedOn { return .reportedOn }
+        if a.state != b.state { return .state }
+        if a.countyFIPS != b.countyFIPS { return .county }
+        if a.city != b.city { return .city }
+        if a.traffickingType != b.traffickingType { return .traffickingType }
+        if a.venueIDs != b.venueIDs { return .venues }
+        return nil
+    }
+
+    static func scalar(_ statement: Statement, _ argument: Int64) throws -> Int64 {
+        defer { try? statement.reset() }
+        try statement.bind(argument, at: 1)
+        return try statement.step() ? statement.int64(0) : 0
+    }
+
+    /// Deletes the old cases that --replace set aside, or restores those whose new case was rejected.
+    private mutating func settleReplacements() throws {
+        for (caseRef, oldID) in replaced {
+            if invalidCases[caseRef] != nil {
+                try statements.renameCase.run(caseRef, oldID)
+            } else {
+                try statements.delete(caseID: oldID)
+                casesReplaced += 1
+            }
+        }
+        replaced.removeAll()
+    }
+
+    // MARK: - Finishing
+
+    /// Records the batch's counts.
+    mutating func finishBatch() throws {
+        let update = statements.updateBatch
+        defer { try? update.reset() }
+        try update.bind(rowsRead, at: 1)
+        try update.bind(rowsRead - rowsRejected, at: 2)
+        try update.bind(rowsRejected, at: 3)
+        try update.bind(batchID, named: ":id")
+        if try update.step() {
+            casesImported = update.int(0)
+            victimsImported = update.int(1)
+        }
+    }
+
+    /// Writes every rejected row, with its original fields, its line and the reason, to `rejectsPath`
+    /// (created with mode 0600: it holds victim data).
+    mutating func writeRejects(to rejectsPath: String) throws {
+        let descriptor = open(rejectsPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ImportError.cannotWriteRejects(path: rejectsPath, message: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let writer = CSVWriter(fileDescriptor: descriptor)
+        var rejected = 0
+        func reason(line: Int, caseRef: String?) -> String? {
+            if let own = invalidLines[line] { return own }
+            if let caseRef, let first = invalidCases[caseRef] {
+                return "rejected with its case: line \(first) of the same case is invalid"
+            }
+            return nil
+        }
+        do {
+            switch format {
+            case .csv:
+                guard let source = csvSource else { return }
+                // line and error come first, so they stay in their columns even when a row has too many fields.
+                try writer.write(record: ["line", "error"] + source.header)
+                try CSVRowSource.forEachRecord(path: path, source: source) { record, converted in
+                    guard let why = reason(line: record.line, caseRef: converted.caseRef) else { return }
+                    rejected += 1
+                    var fields: [[UInt8]] = [Array(String(record.line).utf8), Array(why.utf8)]
+                    fields += (0..<record.count).map { record.bytes($0) }
+                    try Self.withBuffers(fields) { try writer.write(recordBytes: $0) }
+                }
+            case .ndjson:
+                try writer.write(record: ["line", "error", "json"])
+                try NDJSONRowSource.forEachRecord(path: path) { text, converted in
+                    guard let why = reason(line: converted.line, caseRef: converted.caseRef) else { return }
+                    rejected += 1
+                    try writer.write(record: [String(converted.line), why, text])
+                }
+            }
+            try writer.close()
+        } catch let error as CSVError {
+            throw ImportError.cannotWriteRejects(path: rejectsPath, message: error.message)
+        }
+        rowsRejected = rejected
+        rejectsWritten = rejectsPath
+    }
+
+    private static func withBuffers(_ fields: [[UInt8]], _ body: ([UnsafeBufferPointer<UInt8>]) throws -> Void) rethrows {
+        var pointers: [UnsafeBufferPointer<UInt8>] = []
+        func nest(_ index: Int) throws {
+            if index == fields.count { return try body(pointers) }
+            try fields[index].withUnsafeBufferPointer { buffer in
+                pointers.append(buffer)
+                try nest(index + 1)
+            }
+        }
+        try nest(0)
+    }
+}

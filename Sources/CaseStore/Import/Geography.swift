@@ -1,0 +1,75 @@
+import SQLite
+
+/// States and counties, loaded once from the database's `states` and `counties` tables, resolving the names and
+/// codes an export uses (shared/spec/geography.md).
+///
+///     let geography = try Geography(db)
+///     geography.state("california")                        // "CA"
+///     geography.county("Los Angeles County", in: "CA")    // .found("06037")
+public struct Geography: Sendable {
+    public struct State: Sendable, Hashable {
+        public let code: String
+        public let fips: String
+        public let name: String
+    }
+
+    public struct County: Sendable, Hashable {
+        public let fips: String
+        public let state: String
+        public let name: String
+        public let suffix: String
+        /// "Los Angeles County"; just the name when there is no suffix.
+        public var fullName: String { suffix.isEmpty ? name : "\(name) \(suffix)" }
+    }
+
+    public enum CountyMatch: Equatable, Sendable {
+        case found(String)
+        /// A real county FIPS code, but of another state.
+        case otherState(String)
+        case notFound
+    }
+
+    public private(set) var states: [String: State] = [:]
+    public private(set) var counties: [String: County] = [:]
+    private var stateKeys: [String: String] = [:]
+    /// Per state: folded lower-cased name (with and without suffix) -> FIPS.
+    private var countyKeys: [String: [String: String]] = [:]
+
+    public init(_ db: Connection) throws {
+        let stateRows = try db.prepare("SELECT code, fips, name FROM states")
+        while try stateRows.step() {
+            let state = State(code: stateRows.string(0) ?? "", fips: stateRows.string(1) ?? "",
+                              name: stateRows.string(2) ?? "")
+            states[state.code] = state
+            stateKeys[LabelMap<String>.key(state.code)] = state.code
+            stateKeys[LabelMap<String>.key(state.name)] = state.code
+        }
+        // Independent cities last, so a bare name that a county shares means the county.
+        let countyRows = try db.prepare(
+            "SELECT fips, state, name, suffix FROM counties ORDER BY suffix = 'city' DESC, fips")
+        while try countyRows.step() {
+            let county = County(fips: countyRows.string(0) ?? "", state: countyRows.string(1) ?? "",
+                                name: countyRows.string(2) ?? "", suffix: countyRows.string(3) ?? "")
+            counties[county.fips] = county
+            countyKeys[county.state, default: [:]][LabelMap<String>.key(county.fullName)] = county.fips
+            countyKeys[county.state, default: [:]][LabelMap<String>.key(county.name)] = county.fips
+        }
+    }
+
+    /// The USPS code of the state `text` names (USPS code or full name, any case), or nil.
+    public func state(_ text: String) -> String? {
+        stateKeys[LabelMap<String>.key(text)]
+    }
+
+    /// The county `text` names within `state`: a Census name with or without its suffix (any case), or a 5-digit
+    /// FIPS code. A bare name shared by a county and an independent city means the county.
+    public func county(_ text: String, in state: String) -> CountyMatch {
+        let folded = LabelMap<String>.fold(text)
+        if folded.utf8.count == 5, folded.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            guard let county = counties[folded] else { return .notFound }
+            return county.state == state ? .found(county.fips) : .otherState(county.state)
+        }
+        guard let fips = countyKeys[state]?[folded.lowercased()] else { return .notFound }
+        return .found(fips)
+    }
+}

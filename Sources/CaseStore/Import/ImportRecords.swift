@@ -1,0 +1,97 @@
+/// One row of an export as read from the file: each export column's text (nil where the file has no such column,
+/// or NDJSON gives null), before any checking.
+public struct RawRow: Sendable {
+    /// The physical line where the row starts (CSV), or the NDJSON line.
+    public var line: Int
+    /// Indexed by `ExportColumn.index`.
+    public var values: [String?]
+    /// Venues already split into labels (NDJSON); nil means split `values[venues]` by the profile's separator.
+    public var venueList: [String]?
+    /// How errors name each column (the file's header, or an NDJSON key path), indexed like `values`.
+    public var columnNames: [String]
+
+    public init(line: Int, values: [String?], venueList: [String]? = nil, columnNames: [String]) {
+        self.line = line
+        self.values = values
+        self.venueList = venueList
+        self.columnNames = columnNames
+    }
+
+    public subscript(column: ExportColumn) -> String? { values[column.index] }
+}
+
+extension ExportColumn {
+    /// Position in `allCases`, for arrays indexed by column.
+    public var index: Int {
+        switch self {
+        case .caseID: 0
+        case .reportedOn: 1
+        case .state: 2
+        case .county: 3
+        case .city: 4
+        case .traffickingType: 5
+        case .venues: 6
+        case .victimID: 7
+        case .victimGender: 8
+        case .victimAgeGroup: 9
+        case .victimAge: 10
+        case .victimCitizenship: 11
+        }
+    }
+}
+
+/// A case's fields once checked and resolved to codes: what the `cases` and `case_venues` tables store.
+public struct CaseRecord: Equatable, Sendable {
+    public var caseRef: String
+    /// `YYYY-MM-DD`.
+    public var reportedOn: String
+    public var year: Int
+    /// USPS code.
+    public var state: String
+    public var countyFIPS: String?
+    public var city: String?
+    public var traffickingType: TraffickingType
+    /// Venue ids, ascending, each once.
+    public var venueIDs: [Int]
+}
+
+/// A victim's fields once checked and resolved to codes.
+public struct VictimRecord: Equatable, Sendable {
+    public var ref: String?
+    public var gender: Gender
+    public var ageGroup: AgeGroup
+    public var age: Int?
+    public var citizenship: Citizenship
+}
+
+/// A problem with one field of one row, printed as `FILE:LINE:COLUMN: message`. The message never holds a victim
+/// value other than the offending field's own.
+public struct RowIssue: Error, Equatable, Sendable {
+    public var line: Int
+    /// The file's name for the column (or an NDJSON key path); empty when the problem is the whole row.
+    public var column: String
+    public var message: String
+
+    public init(line: Int, column: String, message: String) {
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    /// `FILE:LINE:COLUMN: message` (no column part when there is none).
+    public func formatted(file: String) -> String {
+        column.isEmpty ? "\(file):\(line): \(message)" : "\(file):\(line):\(column): \(message)"
+    }
+}
+
+/// The outcome of checking one row.
+public struct RowValidation: Sendable {
+    /// The row's case reference when it could be read, even if the row is invalid (to reject the whole case).
+    public var caseRef: String?
+    public var caseRecord: CaseRecord?
+    /// nil when the row's victim columns are all empty (a case with no victim detail), or the row is invalid.
+    public var victim: VictimRecord?
+    public var issues: [RowIssue]
+
+    public var isValid: Bool { issues.isEmpty && caseRecord != nil }
+}

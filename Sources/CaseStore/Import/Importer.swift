@@ -1,0 +1,222 @@
+import CSV
+import Foundation
+import SQLite
+
+/// Imports hotline export files into a case database, one transaction per file.
+///
+///     let importer = try Importer(database: db, options: options)
+///     let summary = try importer.importFile("hotline-2021.csv", events: ImportEvents(issue: { print($0) }))
+///
+/// Every row is either stored or rejected with a reason. Rows of one case may be anywhere in the file; the case is
+/// stored once and its columns must agree on every row. Memory stays flat: only the case being read is held, and
+/// earlier cases are found through the database's `case_ref` index.
+public final class Importer {
+    public let database: CaseDatabase
+    public let options: ImportOptions
+    let validator: RowValidator
+    let statements_: ImportStatements
+
+    /// - Throws: `Profile.Invalid` when the profile names codes the database does not have; `SQLiteError`.
+    public init(database: CaseDatabase, options: ImportOptions) throws {
+        self.database = database
+        self.options = options
+        let db = database.connection
+        // Import writes with foreign-key enforcement off (see importFile); these checks are what make that safe.
+        try VocabularyCheck.verify(db)
+        validator = try RowValidator(profile: options.profile, geography: try Geography(db), today: options.today)
+        // A bigger page cache for the bulk load (16 MiB); memory stays flat whatever the file size.
+        try db.execute("PRAGMA cache_size = -16384")
+        statements_ = try ImportStatements(db)
+    }
+
+    /// Imports one file. Validation problems are reported through `events` and in the summary's outcome; only
+    /// problems with the file itself or the database are thrown.
+    /// - Throws: `ImportError`, `SQLiteError`.
+    public func importFile(_ path: String, events: ImportEvents = ImportEvents()) throws -> ImportSummary {
+        let started = Date()
+        var summary = ImportSummary(file: path, outcome: .failed)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw ImportError.fileNotFound(path: path)
+        }
+        let (sha256, size) = try Self.hashFile(path)
+        summary.sha256 = sha256
+
+        if let existing = try statements_.batch(sha256: sha256) {
+            summary.outcome = .alreadyImported
+            summary.batchID = existing
+            summary.seconds = Date().timeIntervalSince(started)
+            return summary
+        }
+
+        let format = options.format ?? ImportFormat.from(path: path)
+        var run = FileRun(path: path, format: format, importer: self, events: events, totalBytes: size)
+        // Foreign keys are not checked row by row during the load: every code written comes from the vocabulary
+        // (verified against the lookup tables in init) or from the states and counties read from this database, so
+        // no row can break them, and the per-row checks were a third of the load's time. FileRun deletes children
+        // itself where a cascade would. (The pragma is a no-op inside a transaction, so it is set around it.)
+        try database.connection.execute("PRAGMA foreign_keys = OFF")
+        defer { try? database.connection.execute("PRAGMA foreign_keys = ON") }
+        do {
+            try database.connection.transaction(.immediate) {
+                try run.load(sha256: sha256)
+                if run.fileFailed || (options.onError == .abort && run.issueCount > 0) {
+                    throw Rollback()
+                }
+                if options.onError == .skip && run.hasRejects {
+                    try run.writeRejects(to: options.rejectsPath(for: path))
+                }
+                try run.finishBatch()
+                if options.dryRun { throw Rollback() }
+            }
+            summary.outcome = .imported
+        } catch is Rollback {
+            summary.outcome = run.fileFailed || (options.onError == .abort && run.issueCount > 0) ? .failed : .dryRun
+        }
+        summary.batchID = summary.outcome == .imported ? run.batchID : nil
+        summary.rowsRead = run.rowsRead
+        summary.rowsRejected = run.rowsRejected
+        summary.rowsImported = summary.outcome == .failed ? 0 : run.rowsRead - run.rowsRejected
+        summary.casesImported = summary.outcome == .failed ? 0 : run.casesImported
+        summary.victimsImported = summary.outcome == .failed ? 0 : run.victimsImported
+        summary.casesReplaced = summary.outcome == .failed ? 0 : run.casesReplaced
+        summary.issueCount = run.issueCount
+        summary.warningCount = run.warningCount
+        summary.rejectsPath = run.rejectsWritten
+        summary.seconds = Date().timeIntervalSince(started)
+        return summary
+    }
+
+    /// Thrown inside the transaction to roll it back on purpose.
+    private struct Rollback: Error {}
+
+    /// The file's SHA-256 (hex) and size, read in chunks.
+    static func hashFile(_ path: String) throws -> (String, Int) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw ImportError.unreadable(path: path, message: "permission denied or not a regular file")
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size = 0
+        while true {
+            let chunk: Data
+            do {
+                guard let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else { break }
+                chunk = data
+            } catch {
+                throw ImportError.unreadable(path: path, message: "\(error.localizedDescription)")
+            }
+            size += chunk.count
+            chunk.withUnsafeBytes { hasher.update($0.bindMemory(to: UInt8.self)) }
+        }
+        return (hasher.finalize().hex, size)
+    }
+}
+
+// MARK: - Statements
+
+/// The statements an import runs, prepared once and reused for every row.
+final class ImportStatements {
+    let db: Connection
+    let findBatch: Statement
+    let insertBatch: Statement
+    let updateBatch: Statement
+    let insertCase: Statement
+    let findCase: Statement
+    let findCaseInBatch: Statement
+    let caseVenues: Statement
+    let insertVenue: Statement
+    let nextPosition: Statement
+    let insertVictim: Statement
+    let victimLine: Statement
+    let deleteCase: Statement
+    let deleteVictims: Statement
+    let deleteVenues: Statement
+    let renameCase: Statement
+    let batchFile: Statement
+
+    init(_ db: Connection) throws {
+        self.db = db
+        findBatch = try db.prepare("SELECT id FROM import_batches WHERE sha256 = ?")
+        insertBatch = try db.prepare(
+            """
+            INSERT INTO import_batches (file_name, sha256, profile, imported_at, rows_read, rows_imported,
+                rows_rejected, cases_imported, victims_imported)
+            VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0)
+            """)
+        updateBatch = try db.prepare(
+            """
+            UPDATE import_batches SET rows_read = ?, rows_imported = ?, rows_rejected = ?,
+                cases_imported = (SELECT count(*) FROM cases WHERE batch_id = :id),
+                victims_imported = (SELECT count(*) FROM victims WHERE case_id IN
+                    (SELECT id FROM cases WHERE batch_id = :id))
+            WHERE id = :id
+            RETURNING cases_imported, victims_imported
+            """)
+        insertCase = try db.prepare(
+            """
+            INSERT INTO cases (case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type,
+                source_line)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (case_ref) DO NOTHING
+            """, persistent: true)
+        findCase = try db.prepare(
+            """
+            SELECT id, batch_id, source_line, reported_on, year, state, county_fips, city, trafficking_type
+            FROM cases WHERE case_ref = ?
+            """, persistent: true)
+        findCaseInBatch = try db.prepare("SELECT id FROM cases WHERE case_ref = ? AND batch_id = ?")
+        caseVenues = try db.prepare("SELECT venue_id FROM case_venues WHERE case_id = ? ORDER BY venue_id")
+        insertVenue = try db.prepare("INSERT INTO case_venues (case_id, venue_id) VALUES (?, ?)", persistent: true)
+        nextPosition = try db.prepare("SELECT coalesce(max(position), 0) + 1 FROM victims WHERE case_id = ?")
+        insertVictim = try db.prepare(
+            """
+            INSERT INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, source_line)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, persistent: true)
+        victimLine = try db.prepare("SELECT source_line FROM victims WHERE case_id = ? AND victim_ref = ?")
+        deleteCase = try db.prepare("DELETE FROM cases WHERE id = ?")
+        deleteVictims = try db.prepare("DELETE FROM victims WHERE case_id = ?")
+        deleteVenues = try db.prepare("DELETE FROM case_venues WHERE case_id = ?")
+        renameCase = try db.prepare("UPDATE cases SET case_ref = ? WHERE id = ?")
+        batchFile = try db.prepare("SELECT file_name FROM import_batches WHERE id = ?")
+    }
+
+    func batch(sha256: String) throws -> Int64? {
+        defer { try? findBatch.reset() }
+        try findBatch.bind(sha256, at: 1)
+        return try findBatch.step() ? findBatch.int64(0) : nil
+    }
+
+    /// The stored case with this reference: its id, batch, first line and fields.
+    func storedCase(_ caseRef: String) throws -> (id: Int64, batch: Int64, line: Int, record: CaseRecord)? {
+        defer { try? findCase.reset() }
+        try findCase.bind(caseRef, at: 1)
+        guard try findCase.step() else { return nil }
+        let id = findCase.int64(0)
+        var record = CaseRecord(
+            caseRef: caseRef, reportedOn: findCase.string(3) ?? "", year: findCase.int(4),
+            state: findCase.string(5) ?? "", countyFIPS: findCase.string(6), city: findCase.string(7),
+            traffickingType: TraffickingType(rawValue: findCase.string(8) ?? "") ?? .notSpecified, venueIDs: [])
+        let batch = findCase.int64(1)
+        let line = findCase.int(2)
+        try findCase.reset()
+        defer { try? caseVenues.reset() }
+        try caseVenues.bind(id, at: 1)
+        while try caseVenues.step() { record.venueIDs.append(caseVenues.int(0)) }
+        return (id, batch, line, record)
+    }
+
+    /// Deletes a case with its victims and venue links (explicitly: the load runs without foreign-key cascades).
+    func delete(caseID id: Int64) throws {
+        try deleteVictims.run(id)
+        try deleteVenues.run(id)
+        try deleteCase.run(id)
+    }
+
+    func fileName(ofBatch id: Int64) throws -> String {
+        defer { try? batchFile.reset() }
+        try batchFile.bind(id, at: 1)
+        return try batchFile.step() ? batchFile.string(0) ?? "" : ""
+    }
+}

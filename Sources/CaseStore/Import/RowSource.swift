@@ -1,0 +1,183 @@
+import CSV
+import Foundation
+
+/// The formats import reads.
+public enum ImportFormat: String, Sendable, CaseIterable {
+    case csv
+    case ndjson
+
+    /// The format a file name implies: `.ndjson`, `.jsonl` and `.json` are NDJSON, everything else CSV.
+    public static func from(path: String) -> ImportFormat {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "ndjson", "jsonl", "json": .ndjson
+        default: .csv
+        }
+    }
+}
+
+/// One record of a file (a CSV row or an NDJSON line): the rows it holds and what is wrong with it as a record.
+struct SourceRecord {
+    var line: Int
+    /// One row per victim (CSV: always one). Empty when the record could not be read at all.
+    var rows: [RawRow]
+    /// Problems with the record itself (field count, encoding, JSON syntax and types).
+    var issues: [RowIssue]
+    /// The case reference, when one could be read (used to reject every row of a case).
+    var caseRef: String?
+}
+
+/// A problem that stops a whole file before or while its rows are read (a missing column, a CSV syntax error).
+public struct FileIssue: Error, Equatable, Sendable {
+    public var line: Int
+    public var column: String
+    public var message: String
+}
+
+/// Reads export records one at a time from a CSV or NDJSON file.
+protocol RowSource {
+    /// Header warnings (unknown columns), known once the source is open.
+    var warnings: [RowIssue] { get }
+    /// The next record, or nil at the end.
+    /// - Throws: `FileIssue` when the rest of the file cannot be read.
+    mutating func next() throws(FileIssue) -> SourceRecord?
+    var bytesConsumed: Int { get }
+}
+
+// MARK: - CSV
+
+/// Export rows from a CSV file: header matching by the profile, one row per record.
+struct CSVRowSource: RowSource {
+    private var reader: CSVReader
+    private let encoding: TextEncoding
+    /// For each export column, its field index in the file (nil when the file has no such column).
+    private let fieldIndex: [Int?]
+    /// How issues name each export column: the file's header spelling where the file has the column.
+    let columnNames: [String]
+    let headerCount: Int
+    /// The header fields as read, for the rejects file.
+    let header: [String]
+    private(set) var warnings: [RowIssue] = []
+
+    var bytesConsumed: Int { reader.bytesConsumed }
+
+    /// Opens `path` and reads its header.
+    /// - Throws: `FileIssue` for an unreadable or empty file, a duplicated or missing required column.
+    init(path: String, profile: Profile, encoding: TextEncoding) throws(FileIssue) {
+        do {
+            reader = try CSVReader(path: path)
+        } catch {
+            throw FileIssue(line: 0, column: "", message: "cannot read the file: \(error.message)")
+        }
+        self.encoding = encoding
+        let first: CSVRecord?
+        do {
+            first = try reader.next()
+        } catch {
+            throw Self.fileIssue(error)
+        }
+        guard let headerRecord = first else {
+            throw FileIssue(line: 1, column: "", message: "the file is empty; the first line must be the header")
+        }
+        var header: [String] = []
+        for index in 0..<headerRecord.count {
+            guard let name = headerRecord.string(index, encoding: encoding) else {
+                throw FileIssue(line: 1, column: "\(index + 1)", message: "the header is not valid \(encoding.rawValue) "
+                    + "(use --encoding to name the file's encoding)")
+            }
+            header.append(RowValidator.trim(name))
+        }
+        self.header = header
+        headerCount = header.count
+
+        var positions: [String: Int] = [:]
+        for (index, name) in header.enumerated() {
+            let key = LabelMap<String>.key(name)
+            if let first = positions[key], !key.isEmpty {
+                throw FileIssue(line: 1, column: name, message: "duplicate column (also column \(first + 1))")
+            }
+            positions[key] = index
+        }
+        var fieldIndex = [Int?](repeating: nil, count: ExportColumn.allCases.count)
+        var names = ExportColumn.allCases.map(\.rawValue)
+        for column in ExportColumn.allCases {
+            let wanted = profile.header(for: column)
+            if let index = positions[LabelMap<String>.key(wanted)] {
+                fieldIndex[column.index] = index
+                names[column.index] = header[index]
+            }
+        }
+        let missing = ExportColumn.allCases.filter { $0.isRequired && fieldIndex[$0.index] == nil }
+        if let first = missing.first {
+            let list = missing.map { profile.header(for: $0) }.joined(separator: ", ")
+            throw FileIssue(line: 1, column: profile.header(for: first),
+                            message: "required column is missing (missing: \(list)); no row was read")
+        }
+        let used = Set(fieldIndex.compactMap { $0 })
+        for (index, name) in header.enumerated() where !used.contains(index) {
+            warnings.append(RowIssue(line: 1, column: name.isEmpty ? "\(index + 1)" : name,
+                                     message: "warning: unknown column, ignored"))
+        }
+        self.fieldIndex = fieldIndex
+        columnNames = names
+    }
+
+    static func fileIssue(_ error: CSVError) -> FileIssue {
+        FileIssue(line: error.line ?? 0, column: error.column.map { "field \($0)" } ?? "",
+                  message: "\(error.message); the rest of the file cannot be read")
+    }
+
+    mutating func next() throws(FileIssue) -> SourceRecord? {
+        while true {
+            let record: CSVRecord
+            do {
+                guard let next = try reader.next() else { return nil }
+                record = next
+            } catch {
+                throw Self.fileIssue(error)
+            }
+            // A blank line holds no data: it is not a row.
+            if record.count == 1 && headerCount > 1 && record.isEmpty(0) { continue }
+            return convert(record)
+        }
+    }
+
+    /// The record as export columns. Fields of the wrong count or encoding become record issues.
+    func convert(_ record: CSVRecord) -> SourceRecord {
+        guard record.count == headerCount else {
+            let caseRef = fieldIndex[ExportColumn.caseID.index].flatMap { index in
+                index < record.count ? record.string(index, encoding: encoding).map(RowValidator.trim) : nil
+            }
+            return SourceRecord(
+                line: record.line, rows: [],
+                issues: [RowIssue(line: record.line, column: "",
+                                  message: "the row has \(record.count) fields; the header has \(headerCount)")],
+                caseRef: caseRef.flatMap { $0.isEmpty ? nil : $0 })
+        }
+        var values = [String?](repeating: nil, count: fieldIndex.count)
+        var issues: [RowIssue] = []
+        for (column, index) in fieldIndex.enumerated() {
+            guard let index else { continue }
+            if let text = record.string(index, encoding: encoding) {
+                values[column] = text
+            } else {
+                issues.append(RowIssue(line: record.line, column: columnNames[column],
+                                       message: "not valid \(encoding.rawValue) text (use --encoding to name the file's encoding)"))
+            }
+        }
+        let caseRef = values[ExportColumn.caseID.index].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 }
+        let row = RawRow(line: record.line, values: values, columnNames: columnNames)
+        return SourceRecord(line: record.line, rows: issues.isEmpty ? [row] : [], issues: issues, caseRef: caseRef)
+    }
+
+    /// Re-reads the file from the start and calls `body` with every data record and its conversion.
+    static func forEachRecord(
+        path: String, source: CSVRowSource, _ body: (CSVRecord, SourceRecord) throws -> Void
+    ) throws {
+        var reader = try CSVReader(path: path)
+        _ = try reader.next()  // the header
+        while let record = try reader.next() {
+            if record.count == 1 && source.headerCount > 1 && record.isEmpty(0) { continue }
+            try body(record, source.convert(record))
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import ArgumentParser
+import CSV
+import CaseStore
+import Foundation
+
+extension ImportFormat: ExpressibleByArgument {}
+extension ImportOptions.OnError: ExpressibleByArgument {}
+extension TextEncoding: ExpressibleByArgument {}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import hotline export files (CSV or NDJSON), each file in one transaction.",
+        discussion: """
+            Every row is either stored or rejected with a reason printed as FILE:LINE:COLUMN: message. With \
+            --on-error abort (the default) a file with any invalid row is not imported at all (exit status 65). \
+            With --on-error skip the valid cases are imported and every row of an invalid case goes to the \
+            rejects file. A file imported before (same sha256) is skipped.
+            Examples: htdb import Samples/hotline-2021.csv
+                      htdb import Samples/hotline-2019.csv --profile Samples/profiles/hotline-2019.json
+                      htdb import export.csv --on-error skip --rejects rejected.csv
+            """)
+
+    @Argument(help: "The files to import, in order.")
+    var files: [String]
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: ArgumentHelp("A built-in profile name or a profile JSON file that maps another layout.",
+                               valueName: "name|file.json"))
+    var profile: String = "hotline"
+
+    @Option(help: "The file format (default: from the extension; .ndjson/.jsonl/.json are NDJSON).")
+    var format: ImportFormat?
+
+    @Option(help: "The files' text encoding.")
+    var encoding: TextEncoding = .utf8
+
+    @Option(name: .customLong("on-error"), help: "What an invalid row does: abort the file, or skip its case.")
+    var onError: ImportOptions.OnError = .abort
+
+    @Option(help: ArgumentHelp("Where rejected rows go with --on-error skip (default: FILE.rejects.csv).",
+                               valueName: "file"))
+    var rejects: String?
+
+    @Option(name: .customLong("max-errors"), help: "Print at most this many problems, then count the rest.")
+    var maxErrors: Int = 50
+
+    @Flag(name: .customLong("dry-run"), help: "Check everything and report; change nothing in the database.")
+    var dryRun = false
+
+    @Flag(help: "Replace cases that earlier batches imported instead of failing on them.")
+    var replace = false
+
+    @Flag(inversion: .prefixedNo, help: "Show a progress line (default: when stderr is a terminal).")
+    var progress: Bool?
+
+    func validate() throws {
+        if maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
+        if rejects != nil && onError != .skip { throw ValidationError("--rejects goes with --on-error skip") }
+        if rejects != nil && files.count > 1 {
+            throw ValidationError("--rejects names one file; with several inputs each gets FILE.rejects.csv")
+        }
+    }
+
+    func run() throws {
+        try Console.run {
+            var options = ImportOptions()
+            do {
+                options.profile = try Profile.load(profile)
+            } catch let error as Profile.Invalid {
+                Console.err("htdb: error: \(error)")
+                throw ExitCode(Console.Status.dataError)
+            }
+            options.format = format
+            options.encoding = encoding
+            options.onError = onError
+            options.rejectsPath = rejects
+            options.dryRun = dryRun
+            options.replace = replace
+
+            let db = try CaseDatabase.openForWriting(at: database.path)
+            defer { try? db.close() }
+            let importer: Importer
+            do {
+                importer = try Importer(database: db, options: options)
+            } catch let error as Profile.Invalid {
+                Console.err("htdb: error: \(error)")
+                throw ExitCode(Console.Status.dataError)
+            }
+
+            let showProgress = progress ?? (isatty(STDERR_FILENO) == 1)
+            var failed: [String] = []
+            var worst: Int32 = 0
+            for file in files {
+                var printed = 0
+                let meter = ProgressMeter(enabled: showProgress)
+                let events = ImportEvents(
+                    issue: { message in
+                        if printed < maxErrors {
+                            meter.clear()
+                            Console.err(message)
+                        }
+                        printed += 1
+                    },
+                    warning: { message in
+                        meter.clear()
+                        Console.err(message)
+                    },
+                    progress: { bytes, total, rows in meter.update(bytes: bytes, total: total, rows: rows) })
+                let summary: ImportSummary
+                do {
+                    summary = try importer.importFile(file, events: events)
+                } catch let error as ImportError {
+                    meter.clear()
+                    Console.err("htdb: error: \(error)")
+                    failed.append(file)
+                    if case .fileNotFound = error { worst = max(worst, Console.Status.noInput) } else {
+                        worst = max(worst, Console.Status.ioError)
+                    }
+                    continue
+                }
+                meter.clear()
+                if printed > maxErrors {
+                    Console.err("\(file): … and \(printed - maxErrors) more problems (--max-errors \(maxErrors))")
+                }
+                Console.err(Self.describe(summary, onError: onError))
+                if summary.outcome == .failed {
+                    failed.append(file)
+                    worst = max(worst, Console.Status.dataError)
+                }
+            }
+            if files.count > 1 {
+                let done = files.filter { !failed.contains($0) }
+                Console.err("imported: \(done.isEmpty ? "none" : done.joined(separator: ", "))"
+                    + (failed.isEmpty ? "" : "; not imported: \(failed.joined(separator: ", "))"))
+            }
+            if worst != 0 { throw ExitCode(worst) }
+        }
+    }
+
+    /// The summary line of one file: rows read, cases, victims, rejected, seconds.
+    static func describe(_ summary: ImportSummary, onError: ImportOptions.OnError) -> String {
+        let seconds = String(format: "%.2f s", summary.seconds)
+        let counts = "\(summary.rowsRead) rows read, \(summary.casesImported) cases, \(summary.victimsImported) "
+            + "victims, \(summary.rowsRejected) rejected"
+        switch summary.outcome {
+        case .alreadyImported:
+            return "\(summary.file): already imported as batch \(summary.batchID ?? 0) (same sha256); skipped. "
+                + "Delete that batch first to import it again."
+        case .failed:
+            return "\(summary.file): not imported (\(summary.issueCount) problems); the database is unchanged. "
+                + "\(summary.rowsRead) rows read, \(seconds)"
+        case .dryRun:
+            var text = "\(summary.file): dry run, nothing changed: would import \(counts)"
+            if summary.casesReplaced > 0 { text += ", \(summary.casesReplaced) cases replaced" }
+            if let rejects = summary.rejectsPath { text += "; rejected rows in \(rejects)" }
+            return text + ", \(seconds)"
+        case .imported:
+            var text = "\(summary.file): imported as batch \(summary.batchID ?? 0): \(counts)"
+            if summary.casesReplaced > 0 { text += ", \(summary.casesReplaced) cases replaced" }
+            if let rejects = summary.rejectsPath { text += "; rejected rows in \(rejects)" }
+            return text + ", \(seconds)"
+        }
+    }
+}
+
+/// One updating progress line on stderr, at most 10 updates a second.
+final class ProgressMeter {
+    private let enabled: Bool
+    private let started = Date()
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(bytes: Int, total: Int, rows: Int) {
+        guard enabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+        lastDraw = now
+        let percent = total > 0 ? Double(bytes) * 100 / Double(total) : 100
+        let elapsed = max(now.timeIntervalSince(started), 0.001)
+        let line = String(format: "\r%5.1f%%  %d rows  %.0f rows/s", percent, rows, Double(rows) / elapsed)
+        FileHandle.standardError.write(Data(line.utf8))
+        drawn = true
+    }
+
+    func clear() {
+        guard drawn else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        drawn = false
+    }
+}
