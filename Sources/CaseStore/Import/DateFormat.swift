@@ -1,5 +1,5 @@
-/// A date pattern such as `yyyy-MM-dd` (the spec's) or `MM/dd/yyyy` (a profile's): `yyyy` four digits, `MM`/`M`
-/// and `dd`/`d` one or two digits, anything else a literal character that must match.
+/// A date pattern such as `yyyy-MM-dd` (the spec's) or `M/d/yyyy` (a profile's): `yyyy` four digits, `MM` and `dd`
+/// exactly two, `M` and `d` one or two, anything else a literal character that must match.
 public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
     enum Token: Equatable, Sendable {
         case year, month, day
@@ -94,8 +94,8 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
         for token in tokens {
             switch token {
             case .year: guard let value = digits(min: 4, max: 4) else { return nil }; year = value
-            case .month: guard let value = digits(min: 1, max: 2) else { return nil }; month = value
-            case .day: guard let value = digits(min: 1, max: 2) else { return nil }; day = value
+            case .month: guard let value = digits(min: padMonth ? 2 : 1, max: 2) else { return nil }; month = value
+            case .day: guard let value = digits(min: padDay ? 2 : 1, max: 2) else { return nil }; day = value
             case .literal(let byte):
                 guard index < bytes.count, bytes[index] == byte else { return nil }
                 index += 1

@@ -125,8 +125,13 @@ struct FileRun {
             try reject(line: record.line, issues: record.issues, caseRef: record.caseRef)
             return
         }
-        // Rows of a case already rejected are rejected with it (written out by the rejects pass).
-        if let caseRef = record.caseRef, invalidCases[caseRef] != nil { return }
+        // Rows of a case already rejected are rejected with it (written out by the rejects pass); their own
+        // problems are still reported, so one run shows every problem of the file.
+        if let caseRef = record.caseRef, invalidCases[caseRef] != nil {
+            let issues = record.rows.flatMap { importer.validator.validate($0).issues }
+            if !issues.isEmpty { try reject(line: record.line, issues: issues, caseRef: caseRef) }
+            return
+        }
         if record.rows.count == 1 {
             // The CSV case: one row, no arrays to build.
             let validation = importer.validator.validate(record.rows[0])

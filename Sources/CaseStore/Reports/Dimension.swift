@@ -1,0 +1,61 @@
+/// What a report breaks its counts down by. Case dimensions count cases; as soon as a victim dimension is among
+/// them, the unit counted is victims.
+public enum Dimension: String, CaseIterable, Sendable, Hashable {
+    case type
+    case venue
+    case state
+    case county
+    case year
+    case gender
+    case ageGroup = "age_group"
+    case citizenship
+
+    public var isVictimDimension: Bool { self == .gender || self == .ageGroup || self == .citizenship }
+
+    /// The SQL expression that gives the dimension's code (a constant fragment: never user input).
+    var sql: String {
+        switch self {
+        case .type: "c.trafficking_type"
+        case .venue: "cv.venue_id"
+        case .state: "c.state"
+        case .county: "c.county_fips"
+        case .year: "c.year"
+        case .gender: "x.gender"
+        case .ageGroup: "x.age_group"
+        case .citizenship: "x.citizenship"
+        }
+    }
+
+    /// Parses `type,venue` (or `age-group`), rejecting unknown and repeated names.
+    public static func parseList(_ text: String) throws -> [Dimension] {
+        var result: [Dimension] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = part.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: "-", with: "_")
+            guard let dimension = Dimension(rawValue: name) else {
+                throw ReportError.unknownDimension(String(part), known: allCases.map(\.rawValue))
+            }
+            guard !result.contains(dimension) else { throw ReportError.repeatedDimension(name) }
+            result.append(dimension)
+        }
+        if result.isEmpty { throw ReportError.unknownDimension("", known: allCases.map(\.rawValue)) }
+        return result
+    }
+}
+
+/// A report that cannot be made as asked.
+public enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
+    case unknownDimension(String, known: [String])
+    case repeatedDimension(String)
+    case invalidFilter(option: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .unknownDimension(let name, let known):
+            "unknown dimension \"\(name)\" (dimensions: \(known.joined(separator: ", ")))"
+        case .repeatedDimension(let name): "the dimension \(name) is named twice"
+        case .invalidFilter(let option, let message): "\(option): \(message)"
+        }
+    }
+}
+
+import Foundation
