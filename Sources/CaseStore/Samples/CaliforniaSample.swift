@@ -259,7 +259,9 @@ public enum CaliforniaSample {
 
     /// (case index, victim index) of every victim in the cases that `matches`, in case order.
     static func slots(in cases: [PlannedCase], where matches: (PlannedCase) -> Bool) -> [(Int, Int)] {
-        cases.indices.filter { matches(cases[$0]) }.flatMap { index in cases[index].victims.indices.map { (index, $0) } }
+        cases.indices.filter { matches(cases[$0]) }.flatMap { index in
+            cases[index].victims.indices.map { (index, $0) }
+        }
     }
 
     static func expand<T>(_ counts: [(T, Int)]) -> [T] {
@@ -268,7 +270,8 @@ public enum CaliforniaSample {
 
     // MARK: - Writing a case
 
-    static func caseRows(_ planned: PlannedCase, number: Int, dayOfYear: Int, random: inout SplitMix64) -> [[String]] {
+    static func caseRows(_ planned: PlannedCase, number: Int, dayOfYear: Int,
+                         random: inout SplitMix64) -> [[String]] {
         var month = 1
         var day = dayOfYear + 1
         while day > DateFormat.daysIn(month: month, year: year) {

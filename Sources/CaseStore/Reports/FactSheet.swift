@@ -1,0 +1,207 @@
+import SQLite
+
+/// What a reader of a hotline report expects for a scope: cases and victims; a county's share of its state's cases;
+/// cases by trafficking type; the top venues of sex trafficking and of labor trafficking; victims by gender, age group
+/// and citizenship. Counts and percents, with suppression applied (totals are never suppressed).
+///
+///     let sheet = try FactSheet.make(filters: filters, suppression: .hotline, in: db)
+///     print(sheet.text())
+public struct FactSheet: Sendable, Equatable {
+    /// A county's cases against its state's, in the same years and with the same type and venue filters.
+    public struct CountyShare: Sendable, Equatable {
+        public let countyFIPS: String
+        public let countyName: String
+        public let stateName: String
+        public let countyCases: Int
+        public let stateCases: Int
+        public let suppressed: Bool
+        public var percent: Percent { Percent(countyCases, of: stateCases) }
+    }
+
+    public let filters: ReportFilters
+    public let scope: String
+    public let suppression: Suppression
+    public let cases: Int
+    public let victims: Int
+    public let countyShare: CountyShare?
+    public let byType: Report
+    /// Venues of kind sex among cases of type sex or sex and labor; percents of those cases. At most `topCount`.
+    public let sexVenues: Report
+    /// Industries of kind labor among cases of type labor or sex and labor; percents of those cases.
+    public let laborIndustries: Report
+    public let byGender: Report
+    public let byAgeGroup: Report
+    public let byCitizenship: Report
+
+    /// How many venues and industries the fact sheet lists.
+    public static let topCount = 5
+
+    public static func make(filters: ReportFilters, suppression: Suppression, in db: Connection,
+                            geography: Geography) throws -> FactSheet {
+        let labels = Report.Labels(geography: geography)
+        func report(_ dimensions: [Dimension], _ scope: ReportFilters = filters) throws -> Report {
+            try Report.make(by: dimensions, filters: scope, suppression: suppression, in: db, labels: labels)
+        }
+        let byType = try report([.type])
+        let byGender = try report([.gender])
+
+        var share: CountyShare?
+        if let fips = filters.countyFIPS, let county = geography.counties[fips] {
+            var stateScope = filters
+            stateScope.countyFIPS = nil
+            stateScope.state = county.state
+            let stateCases = try report([.type], stateScope).total
+            share = CountyShare(countyFIPS: fips, countyName: county.fullName,
+                                stateName: geography.states[county.state]?.name ?? county.state,
+                                countyCases: byType.total, stateCases: stateCases,
+                                suppressed: suppression.suppresses(byType.total))
+        }
+        return FactSheet(
+            filters: filters, scope: filters.describe(geography), suppression: suppression,
+            cases: byType.total, victims: byGender.total, countyShare: share, byType: byType,
+            sexVenues: try venues(.sex, filters: filters, suppression: suppression, db: db, labels: labels),
+            laborIndustries: try venues(.labor, filters: filters, suppression: suppression, db: db, labels: labels),
+            byGender: byGender, byAgeGroup: try report([.ageGroup]), byCitizenship: try report([.citizenship]))
+    }
+
+    /// Venues of one kind, among the cases of the types that kind belongs to, top `topCount`.
+    private static func venues(_ kind: VenueKind, filters: ReportFilters, suppression: Suppression, db: Connection,
+                               labels: Report.Labels) throws -> Report {
+        let types: [TraffickingType] = kind == .sex ? [.sex, .sexAndLabor] : [.labor, .sexAndLabor]
+        if let type = filters.type, !types.contains(type) {
+            return Report(dimensions: [.venue], unit: .cases, filters: filters, suppression: suppression, total: 0,
+                          rows: [])
+        }
+        // The union of the two types: run per type and merge (the report's filters take one type).
+        var counts: [String: (Report.Cell, Int)] = [:]
+        var total = 0
+        for type in types where filters.type == nil || filters.type == type {
+            var scope = filters
+            scope.type = type
+            let report = try Report.make(by: [.venue], filters: scope, suppression: suppression, in: db,
+                                         labels: labels)
+            total += report.total
+            for row in report.rows where Venue.named(code: row.cells[0].code)?.kind == kind {
+                counts[row.cells[0].code, default: (row.cells[0], 0)].1 += row.count
+            }
+        }
+        let rows = counts.values
+            .map { Report.Row(cells: [$0.0], count: $0.1, suppressed: suppression.suppresses($0.1),
+                              percent: Percent($0.1, of: total)) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : $0.cells[0].code < $1.cells[0].code }
+        return Report(dimensions: [.venue], unit: .cases, filters: filters, suppression: suppression, total: total,
+                      rows: Array(rows.prefix(topCount)).sorted(by: Report.order))
+    }
+}
+
+// MARK: - Output
+
+extension FactSheet {
+    public enum Format: String, Sendable, CaseIterable {
+        case table, json, markdown
+    }
+
+    public func render(_ format: Format) -> String {
+        switch format {
+        case .table: text()
+        case .json: json()
+        case .markdown: markdown()
+        }
+    }
+
+    private func count(_ row: Report.Row) -> String {
+        row.suppressed ? suppression.placeholder : Report.grouped(row.count)
+    }
+
+    private func shareLine(_ share: CountyShare) -> String {
+        let county = share.suppressed ? suppression.placeholder : Report.grouped(share.countyCases)
+        let percent = share.suppressed ? "" : ", \(share.percent)%"
+        return "\(share.countyName): \(county) of \(Report.grouped(share.stateCases)) \(share.stateName) cases\(percent)"
+    }
+
+    private var sections: [(String, Report)] {
+        [("Cases by trafficking type", byType),
+         ("Top sex trafficking venues (of sex and sex-and-labor cases)", sexVenues),
+         ("Top labor trafficking industries (of labor and sex-and-labor cases)", laborIndustries),
+         ("Victims by gender", byGender), ("Victims by age group", byAgeGroup),
+         ("Victims by citizenship", byCitizenship)]
+    }
+
+    /// The fact sheet as plain text for the terminal.
+    public func text() -> String {
+        var lines = ["Hotline fact sheet: \(scope)", "",
+                     "Cases: \(Report.grouped(cases))", "Victims: \(Report.grouped(victims))"]
+        if let countyShare { lines.append(shareLine(countyShare)) }
+        for (title, report) in sections {
+            lines.append("")
+            lines.append("\(title) (base \(Report.grouped(report.total)))")
+            if report.rows.isEmpty { lines.append("  none") }
+            var table = TextTable(headers: ["", "count", "percent"], rightAligned: [1, 2])
+            for row in report.rows {
+                table.append(["  " + row.cells[0].label, count(row), row.suppressed ? "" : "\(row.percent)%"])
+            }
+            if !report.rows.isEmpty {
+                lines += table.render().split(separator: "\n").dropFirst(2).map(String.init)
+            }
+        }
+        lines.append("")
+        lines.append(notes)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private var notes: String {
+        var text = "These figures describe cases reported to the hotline, not the full extent of trafficking."
+        if suppression.minCount > 1 {
+            text += " Counts from 1 to \(suppression.minCount - 1) are shown as \(suppression.placeholder)."
+        }
+        return text
+    }
+
+    /// The fact sheet as Markdown.
+    public func markdown() -> String {
+        var lines = ["## Hotline fact sheet: \(scope)", "",
+                     "- Cases: **\(Report.grouped(cases))**", "- Victims: **\(Report.grouped(victims))**"]
+        if let countyShare { lines.append("- \(shareLine(countyShare))") }
+        for (title, report) in sections {
+            lines += ["", "### \(title)", "", "| | count | percent |", "|---|---:|---:|"]
+            for row in report.rows {
+                lines.append("| \(Report.markdownCell(row.cells[0].label)) | \(count(row)) | "
+                    + "\(row.suppressed ? "" : "\(row.percent)%") |")
+            }
+            lines.append("| **Base** | **\(Report.grouped(report.total))** | |")
+        }
+        lines += ["", "_\(notes)_"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Stable JSON: `{"filters", "scope", "min_count", "cases", "victims", "county_share", "by_type",
+    /// "sex_venues", "labor_industries", "victims_by_gender", "victims_by_age_group", "victims_by_citizenship"}`;
+    /// each breakdown is a report object as `htdb report --format json` gives it.
+    public func json() -> String {
+        var members: [String] = []
+        members.append("\"filters\": {\(filters.jsonMembers().map { "\(JSONText.quote($0.0)): \($0.1)" }.joined(separator: ", "))}")
+        members.append("\"scope\": \(JSONText.quote(scope))")
+        members.append("\"min_count\": \(suppression.minCount)")
+        members.append("\"cases\": \(cases)")
+        members.append("\"victims\": \(victims)")
+        if let share = countyShare {
+            members.append("\"county_share\": {\"county\": \(JSONText.quote(share.countyFIPS)), "
+                + "\"county_label\": \(JSONText.quote(share.countyName)), "
+                + "\"state_label\": \(JSONText.quote(share.stateName)), "
+                + "\"county_cases\": \(share.suppressed ? "null" : String(share.countyCases)), "
+                + "\"state_cases\": \(share.stateCases), "
+                + "\"percent\": \(share.suppressed ? "null" : share.percent.description), "
+                + "\"suppressed\": \(share.suppressed)}")
+        } else {
+            members.append("\"county_share\": null")
+        }
+        let keys = ["by_type", "sex_venues", "labor_industries", "victims_by_gender", "victims_by_age_group",
+                    "victims_by_citizenship"]
+        for (key, (_, report)) in zip(keys, sections) {
+            members.append("\(JSONText.quote(key)): \(report.json().trimmingCharacters(in: .newlines))")
+        }
+        return "{\(members.joined(separator: ", "))}\n"
+    }
+}
+
+import Foundation

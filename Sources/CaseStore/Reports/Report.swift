@@ -1,0 +1,234 @@
+import Foundation
+import SQLite
+
+/// A breakdown of cases or victims by one or more dimensions, aggregated in SQL (GROUP BY in SQLite; rows are never
+/// loaded into Swift one by one).
+///
+///     let report = try Report.make(by: [.type], filters: filters, suppression: .hotline, in: db)
+///     print(report.table())
+public struct Report: Sendable, Equatable {
+    public enum Unit: String, Sendable { case cases, victims }
+
+    /// One dimension's value in a row: its code ("sex", "06037", "2021") and label ("Sex", "Los Angeles County").
+    public struct Cell: Sendable, Equatable {
+        public let code: String
+        public let label: String
+        /// For year: the number (JSON writes it as a number).
+        public let number: Int?
+    }
+
+    public struct Row: Sendable, Equatable {
+        public let cells: [Cell]
+        /// The true count (only shown when not suppressed).
+        public let count: Int
+        public let suppressed: Bool
+        /// Percent of the report's total.
+        public let percent: Percent
+    }
+
+    public let dimensions: [Dimension]
+    public let unit: Unit
+    public let filters: ReportFilters
+    public let suppression: Suppression
+    /// Units (cases or victims) in the filtered scope; never suppressed.
+    public let total: Int
+    /// Counts of at least 1, by count descending, then code.
+    public let rows: [Row]
+
+    /// Runs the report.
+    public static func make(by dimensions: [Dimension], filters: ReportFilters, suppression: Suppression,
+                            in db: Connection, labels: Labels) throws -> Report {
+        let unit: Unit = dimensions.contains(where: \.isVictimDimension) ? .victims : .cases
+        let (conditions, arguments) = filters.sql()
+        var from = unit == .victims ? "victims x JOIN cases c ON c.id = x.case_id" : "cases c"
+        let totalSQL = "SELECT count(*) FROM \(from) WHERE \(conditions)"
+        if dimensions.contains(.venue) { from += " JOIN case_venues cv ON cv.case_id = c.id" }
+        let columns = dimensions.map(\.sql).joined(separator: ", ")
+        let sql = "SELECT \(columns), count(*) FROM \(from) WHERE \(conditions) GROUP BY \(columns)"
+
+        let totalStatement = try db.prepare(totalSQL)
+        try totalStatement.bind(arguments)
+        let total = try totalStatement.step() ? totalStatement.int(0) : 0
+
+        let statement = try db.prepare(sql)
+        try statement.bind(arguments)
+        var rows: [Row] = []
+        while try statement.step() {
+            let count = statement.int(dimensions.count)
+            guard count >= 1 else { continue }
+            let cells = dimensions.enumerated().map { index, dimension in
+                labels.cell(dimension, statement.value(index))
+            }
+            rows.append(Row(cells: cells, count: count, suppressed: suppression.suppresses(count),
+                            percent: Percent(count, of: total)))
+        }
+        rows.sort(by: Self.order)
+        return Report(dimensions: dimensions, unit: unit, filters: filters, suppression: suppression, total: total,
+                      rows: rows)
+    }
+
+    /// By count descending, then code. Suppressed rows count as equal (below every shown count): ordering them by
+    /// their true counts would disclose which is larger.
+    static func order(_ a: Row, _ b: Row) -> Bool {
+        let left = a.suppressed ? 0 : a.count
+        let right = b.suppressed ? 0 : b.count
+        if left != right { return left > right }
+        do {
+            for (x, y) in zip(a.cells, b.cells) where x.code != y.code {
+                if let p = x.number, let q = y.number { return p < q }
+                return x.code < y.code
+            }
+            return false
+        }
+    }
+
+    /// How codes read: labels of the vocabulary, state names, county names with suffix.
+    public struct Labels: Sendable {
+        let geography: Geography
+
+        public init(geography: Geography) {
+            self.geography = geography
+        }
+
+        func cell(_ dimension: Dimension, _ value: SQLValue) -> Cell {
+            switch (dimension, value) {
+            case (.county, .null):
+                return Cell(code: "unknown", label: "Unknown", number: nil)
+            case (.year, .integer(let year)):
+                return Cell(code: String(year), label: String(year), number: Int(year))
+            case (.venue, .integer(let id)):
+                let venue = Venue.all.first { $0.id == Int(id) }
+                return Cell(code: venue?.code ?? String(id), label: venue?.label ?? String(id), number: nil)
+            case (_, .text(let code)):
+                return Cell(code: code, label: label(dimension, code), number: nil)
+            default:
+                return Cell(code: "unknown", label: "Unknown", number: nil)
+            }
+        }
+
+        func label(_ dimension: Dimension, _ code: String) -> String {
+            switch dimension {
+            case .type: TraffickingType(rawValue: code)?.label ?? code
+            case .gender: Gender(rawValue: code)?.label ?? code
+            case .ageGroup: AgeGroup(rawValue: code)?.label ?? code
+            case .citizenship: Citizenship(rawValue: code)?.label ?? code
+            case .state: geography.states[code]?.name ?? code
+            case .county: geography.counties[code]?.fullName ?? code
+            case .venue: Venue.named(code: code)?.label ?? code
+            case .year: code
+            }
+        }
+    }
+}
+
+// MARK: - Output
+
+extension Report {
+    /// The output formats of `htdb report`.
+    public enum Format: String, Sendable, CaseIterable {
+        case table, csv, json, markdown
+    }
+
+    public func render(_ format: Format) -> String {
+        switch format {
+        case .table: table()
+        case .csv: csv()
+        case .json: json()
+        case .markdown: markdown()
+        }
+    }
+
+    private func shownCount(_ row: Row) -> String {
+        row.suppressed ? suppression.placeholder : Self.grouped(row.count)
+    }
+
+    private func shownPercent(_ row: Row) -> String {
+        row.suppressed ? "" : row.percent.description
+    }
+
+    /// Aligned columns with labels, and a total row.
+    public func table() -> String {
+        var table = TextTable(headers: dimensions.map(\.rawValue) + [unit.rawValue, "percent"],
+                              rightAligned: [dimensions.count, dimensions.count + 1])
+        for row in rows {
+            table.append(row.cells.map(\.label) + [shownCount(row), shownPercent(row)])
+        }
+        table.appendSeparator()
+        table.append(["Total"] + Array(repeating: "", count: dimensions.count - 1)
+            + [Self.grouped(total), total > 0 ? "100.0" : ""])
+        var text = table.render()
+        if dimensions.contains(.venue) {
+            text += "\nA case with several venues counts under each; percents are of all \(unit.rawValue) in scope."
+        }
+        if suppression.minCount > 1 && rows.contains(where: \.suppressed) {
+            text += "\nCounts from 1 to \(suppression.minCount - 1) are shown as \(suppression.placeholder)."
+        }
+        return text + "\n"
+    }
+
+    /// Header and rows, codes and labels; a suppressed count is "<3" with an empty percent. RFC 4180, CRLF.
+    public func csv() -> String {
+        var lines: [[String]] = [dimensions.flatMap { [$0.rawValue, "\($0.rawValue)_label"] } + ["count", "percent"]]
+        for row in rows {
+            lines.append(row.cells.flatMap { [$0.code, $0.label] } + [row.suppressed ? suppression.placeholder
+                : String(row.count), shownPercent(row)])
+        }
+        return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// `{"by": [...], "unit": ..., "filters": {...}, "total": N, "min_count": 3, "rows": [...]}`; a suppressed row
+    /// has `"count": null, "percent": null, "suppressed": true`.
+    public func json() -> String {
+        var out = "{\"by\": [\(dimensions.map { JSONText.quote($0.rawValue) }.joined(separator: ", "))], "
+        out += "\"unit\": \(JSONText.quote(unit.rawValue)), "
+        out += "\"filters\": {\(filters.jsonMembers().map { "\(JSONText.quote($0.0)): \($0.1)" }.joined(separator: ", "))}, "
+        out += "\"total\": \(total), \"min_count\": \(suppression.minCount), \"rows\": ["
+        out += rows.map { row in
+            var members: [String] = []
+            for (dimension, cell) in zip(dimensions, row.cells) {
+                let code = cell.number.map(String.init) ?? JSONText.quote(cell.code)
+                members.append("\(JSONText.quote(dimension.rawValue)): \(code)")
+                members.append("\(JSONText.quote(dimension.rawValue + "_label")): \(JSONText.quote(cell.label))")
+            }
+            members.append("\"count\": \(row.suppressed ? "null" : String(row.count))")
+            members.append("\"percent\": \(row.suppressed ? "null" : row.percent.description)")
+            members.append("\"suppressed\": \(row.suppressed)")
+            return "{\(members.joined(separator: ", "))}"
+        }.joined(separator: ", ")
+        return out + "]}\n"
+    }
+
+    /// A pasteable Markdown table with labels and a total row.
+    public func markdown() -> String {
+        let header = dimensions.map(\.rawValue) + [unit.rawValue, "percent"]
+        var lines = ["| " + header.joined(separator: " | ") + " |",
+                     "|" + dimensions.map { _ in "---" }.joined(separator: "|") + "|---:|---:|"]
+        for row in rows {
+            lines.append("| " + (row.cells.map { Self.markdownCell($0.label) } + [shownCount(row), shownPercent(row)])
+                .joined(separator: " | ") + " |")
+        }
+        lines.append("| " + (["**Total**"] + Array(repeating: "", count: dimensions.count - 1)
+            + ["**\(Self.grouped(total))**", total > 0 ? "100.0" : ""]).joined(separator: " | ") + " |")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    static func markdownCell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|")
+    }
+
+    /// 1334 -> "1,334".
+    static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var out = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return number < 0 ? "-" + out : out
+    }
+}
