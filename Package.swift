@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [
                 "CaseStore",
                 "CSV",
+                "SQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

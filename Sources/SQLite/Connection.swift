@@ -30,6 +30,8 @@ public final class Connection {
     /// Statements that are still alive, so that `close()` can finalize them first (close fails while they live).
     private var liveStatements: [ObjectIdentifier: WeakStatement] = [:]
     private var savepointCounter = 0
+    /// Closures reached from C callbacks (authorizer, progress handler); lives as long as the connection.
+    let hooks = HookBox()
 
     /// Opens (and for `.readWriteCreate`, creates) the database at `path`.
     ///

@@ -23,6 +23,10 @@ enum Console {
         static let cantCreate: Int32 = 73  // EX_CANTCREAT
         static let ioError: Int32 = 74  // EX_IOERR
         static let busy: Int32 = 75  // EX_TEMPFAIL: the database is locked by another process; try again
+        static let usage: Int32 = 64  // EX_USAGE
+        static let refused: Int32 = 77  // EX_NOPERM: a query tried to write or otherwise change the database
+        static let timedOut: Int32 = 124  // as timeout(1): --timeout stopped the query
+        static let interrupted: Int32 = 130  // 128 + SIGINT: Ctrl-C
     }
 
     /// Runs `body`; a known error becomes `htdb: error: message` on stderr and its exit status.
