@@ -7,11 +7,12 @@ import SQLite
 /// Writing to stdout and stderr, and turning errors into messages and exit statuses.
 enum Console {
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        // By bytes: "\r\n" is one Character, so hasSuffix("\n") would miss it.
+        FileHandle.standardOutput.write(Data((text.utf8.last == 10 ? text : text + "\n").utf8))
     }
 
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        FileHandle.standardError.write(Data((text.utf8.last == 10 ? text : text + "\n").utf8))
     }
 
     /// Exit statuses, after sysexits(3) where one fits.
@@ -34,6 +35,9 @@ enum Console {
         do {
             try body()
         } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            // Options that can only be checked against the database (a filter): a usage error, exit 64.
             throw error
         } catch let error as CaseDatabaseError {
             err("htdb: error: \(error)")

@@ -46,7 +46,10 @@ struct OutputOptions: ParsableArguments {
 
     /// Writes `text` to --out or standard output.
     func emit(_ text: String) throws {
-        guard let out else { return Console.out(text) }
+        guard let out else {
+            // Not Console.out: it adds "\n" after CSV's "\r\n" (one Character, so hasSuffix("\n") is false).
+            return FileHandle.standardOutput.write(Data(text.utf8))
+        }
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: out))
         } catch {
@@ -82,9 +85,11 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        do { _ = try Dimension.parseList(by) } catch let error as ReportError {
+        let dimensions: [CaseStore.Dimension]
+        do { dimensions = try CaseStore.Dimension.parseList(by) } catch let error as ReportError {
             throw ValidationError(error.description)
         }
+        if dimensions.count > 2 { throw ValidationError("--by takes one or two dimensions") }
     }
 
     func run() throws {

@@ -179,34 +179,38 @@ struct FileRun {
 
     /// Stores one valid row; false when the row turned out to conflict and its case was rejected.
     private mutating func store(_ record: CaseRecord, victim: VictimRecord?, line: Int) throws -> Bool {
-        if var open = current, open.caseRef == record.caseRef {
-            if format == .ndjson && open.firstLine != line {
-                try conflict(line: line, column: ExportColumn.caseID.rawValue, caseRef: record.caseRef,
-                             "already appeared on line \(open.firstLine); in NDJSON a case is one line")
+        var open: CurrentCase
+        if let adjacent = current, adjacent.caseRef == record.caseRef {
+            guard try agrees(record, line: line, with: adjacent.record, firstLine: adjacent.firstLine) else {
                 return false
             }
-            if let column = Self.firstDifference(open.record, record) {
-                try conflict(line: line, column: columnName(column), caseRef: record.caseRef,
-                             "disagrees with line \(open.firstLine) of the same case "
-                                 + "(case columns must agree on every row)")
-                return false
-            }
-            if let victim {
-                guard try insertVictim(victim, caseID: open.id, position: open.nextPosition, line: line,
-                                       caseRef: record.caseRef) else { return false }
-                open.nextPosition += 1
-            }
-            current = open
-            return true
+            open = adjacent
+        } else {
+            guard let opened = try openCase(record, line: line) else { return false }
+            open = opened
         }
-
-        guard var open = try openCase(record, line: line) else { return false }
         if let victim {
             guard try insertVictim(victim, caseID: open.id, position: open.nextPosition, line: line,
                                    caseRef: record.caseRef) else { return false }
             open.nextPosition += 1
         }
         current = open
+        return true
+    }
+
+    /// Whether a further row of a case this file stored (first on `firstLine`) may join it: in NDJSON a case is one
+    /// line; in CSV its case columns must agree. A row that may not is reported and rejects the case.
+    private mutating func agrees(_ record: CaseRecord, line: Int, with stored: CaseRecord, firstLine: Int) throws -> Bool {
+        if format == .ndjson && firstLine != line {
+            try conflict(line: line, column: ExportColumn.caseID.rawValue, caseRef: record.caseRef,
+                         "already appeared on line \(firstLine); in NDJSON a case is one line")
+            return false
+        }
+        if let column = Self.firstDifference(stored, record) {
+            try conflict(line: line, column: columnName(column), caseRef: record.caseRef,
+                         "disagrees with line \(firstLine) of the same case (case columns must agree on every row)")
+            return false
+        }
         return true
     }
 
@@ -218,17 +222,7 @@ struct FileRun {
         }
         guard let stored = try statements.storedCase(record.caseRef) else { return nil }
         if stored.batch == batchID {
-            if format == .ndjson {
-                try conflict(line: line, column: ExportColumn.caseID.rawValue, caseRef: record.caseRef,
-                             "already appeared on line \(stored.line); in NDJSON a case is one line")
-                return nil
-            }
-            if let column = Self.firstDifference(stored.record, record) {
-                try conflict(line: line, column: columnName(column), caseRef: record.caseRef,
-                             "disagrees with line \(stored.line) of the same case "
-                                 + "(case columns must agree on every row)")
-                return nil
-            }
+            guard try agrees(record, line: line, with: stored.record, firstLine: stored.line) else { return nil }
             let next = try Self.scalar(statements.nextPosition, stored.id)
             return CurrentCase(caseRef: record.caseRef, id: stored.id, record: stored.record, firstLine: stored.line,
                                nextPosition: Int(next))

@@ -40,7 +40,9 @@ public struct Report: Sendable, Equatable {
                             in db: Connection, labels: Labels) throws -> Report {
         let unit: Unit = dimensions.contains(where: \.isVictimDimension) ? .victims : .cases
         let (conditions, arguments) = filters.sql()
-        var from = unit == .victims ? "victims x JOIN cases c ON c.id = x.case_id" : "cases c"
+        // Victims alone when nothing needs their cases: no join over every victim.
+        let needsCases = filters != ReportFilters() || dimensions.contains { !$0.isVictimDimension }
+        var from = unit == .cases ? "cases c" : needsCases ? "victims x JOIN cases c ON c.id = x.case_id" : "victims x"
         let totalSQL = "SELECT count(*) FROM \(from) WHERE \(conditions)"
         if dimensions.contains(.venue) { from += " JOIN case_venues cv ON cv.case_id = c.id" }
         let columns = dimensions.map(\.sql).joined(separator: ", ")
