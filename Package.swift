@@ -45,10 +45,12 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["MigrationEmbedder"]
         ),
-        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        // Helpers shared by the test targets (a temporary folder per test).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
         .testTarget(name: "CSVTests", dependencies: ["CSV"]),
-        .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "SQLite"]),
-        .testTarget(name: "htdbTests", dependencies: ["htdb", "CaseStore", "SQLite"]),
+        .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "SQLite", "TestSupport"]),
+        .testTarget(name: "htdbTests", dependencies: ["htdb", "CaseStore", "SQLite", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

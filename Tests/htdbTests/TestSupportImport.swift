@@ -1,0 +1,2 @@
+// Test helpers shared by every test target (Tests/TestSupport).
+@_exported import TestSupport
