@@ -15,7 +15,7 @@ struct HTDB: ParsableCommand {
             sqlite-utils open as is. See README.md for the schema and every command.
             """,
         version: "htdb \(version) (SQLite \(CaseStore.sqliteLibraryVersion))",
-        subcommands: [Init.self, Migrate.self, Vocab.self, Import.self, Batches.self, ReportCommand.self, Summary.self, ExportCommand.self, Query.self, Sample.self, Demo.self]
+        subcommands: [Init.self, Migrate.self, Vocab.self, Import.self, Batches.self, ReportCommand.self, Summary.self, ExportCommand.self, Query.self, Check.self, Sample.self, Demo.self]
     )
 }
 
