@@ -28,7 +28,7 @@ run_timed() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-bench_import() {  # FILE RUNS -> sets H_SEC H_RSS S_SEC S_RSS
+bench_import() {  # FILE RUNS -> sets H_SEC H_RSS S_SEC S_RSS; leaves the last databases in $WORK/h.db, s.db
     local file=$1 runs=$2 h_times=() s_times=() h_rss=0 s_rss=0
     for _ in $(seq "$runs"); do
         rm -f "$WORK/h.db" "$WORK/h.db-wal" "$WORK/h.db-shm" "$WORK/s.db"
@@ -49,6 +49,41 @@ N1=$(( $(wc -l <"$WORK/rows.csv") - 1 )); N4=$(( $(wc -l <"$WORK/rows4.csv") - 1
 
 echo "import of $N1 rows, $RUNS runs each ..." >&2
 bench_import "$WORK/rows.csv" "$RUNS"; H1=$H_SEC; S1=$S_SEC; HR1=$H_RSS; SR1=$S_RSS
+# Reports on the database of the last 1M import, as whole processes, against the sqlite3 shell's GROUP BY on the
+# flat table of the same file.
+median_of() {  # CMD... -> median seconds of RUNS runs
+    local times=()
+    for _ in $(seq "$RUNS"); do
+        /usr/bin/time -f "%e" -o "$WORK/time" "$@" >/dev/null 2>&1
+        times+=("$(cat "$WORK/time")")
+    done
+    printf '%s\n' "${times[@]}" | median
+}
+echo "reports ..." >&2
+REPORT_ROWS=""
+for args in "--by type" "--by venue" "--by state" "--by county" "--by year" "--by gender" "--by age_group" \
+            "--by citizenship" "--by type,gender" "--by county --state CA" "--by gender --year 2021 --state CA"; do
+    # shellcheck disable=SC2086
+    sec=$(median_of "$HTDB" report $args --db "$WORK/h.db")
+    REPORT_ROWS+="| \`htdb report $args\` | $sec s |"$'\n'
+done
+SUMMARY_SEC=$(median_of "$HTDB" summary --year 2021 --state CA --county "Los Angeles" --db "$WORK/h.db")
+FLAT_SEC=$(median_of sqlite3 "$WORK/s.db" "SELECT trafficking_type, count(DISTINCT case_id) FROM flat GROUP BY 1")
+
+# Export: htdb export victims against the sqlite3 shell writing the same rows and columns in CSV mode (labels joined
+# from the lookup tables). htdb's own SELECT reads the label tables once and a case's columns once per case.
+EXPORT_SQL="SELECT c.case_ref AS case_id, c.reported_on, c.year, c.state, c.county_fips, c.city, c.trafficking_type, \
+x.victim_ref AS victim_id, x.position, x.gender, g.label AS gender_label, x.age_group, a.label AS age_group_label, \
+x.age, x.citizenship, z.label AS citizenship_label \
+FROM victims x JOIN cases c ON c.id = x.case_id JOIN genders g ON g.code = x.gender \
+JOIN age_groups a ON a.code = x.age_group JOIN citizenships z ON z.code = x.citizenship \
+ORDER BY x.case_id, x.position"
+echo "export ..." >&2
+VICTIMS=$(sqlite3 "$WORK/h.db" "SELECT count(*) FROM victims")
+EXPORT_SEC=$(median_of "$HTDB" export victims --db "$WORK/h.db" --out "$WORK/export.csv")
+read -r _ EXPORT_RSS < <(run_timed "$HTDB" export victims --db "$WORK/h.db" --out "$WORK/export.csv")
+SQLITE_EXPORT_SEC=$(median_of sh -c "sqlite3 -csv -header '$WORK/h.db' \"$EXPORT_SQL\" > '$WORK/sqlite-export.csv'")
+
 echo "import of $N4 rows, 1 run each ..." >&2
 bench_import "$WORK/rows4.csv" 1; H4=$H_SEC; S4=$S_SEC; HR4=$H_RSS; SR4=$S_RSS
 
@@ -76,6 +111,29 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
     echo "| $N4 | $H4 s | $S4 s | $(ratio "$H4" "$S4")× | $(mib "$HR4") MiB | $(mib "$SR4") MiB |"
     echo
     echo "Targets: import at most 1.5× the sqlite3 shell (goal 1.0×); peak RSS under 64 MiB at both sizes."
+    echo
+    echo "## Reports"
+    echo
+    echo "Whole-process times (median of $RUNS) on the database of the $N1-row import; the reference is the sqlite3"
+    echo "shell's \`SELECT trafficking_type, count(DISTINCT case_id) FROM flat GROUP BY 1\` on the flat table: $FLAT_SEC s."
+    echo
+    echo "| command | time |"
+    echo "|---|---:|"
+    printf '%s' "$REPORT_ROWS"
+    echo "| \`htdb summary --year 2021 --state CA --county \"Los Angeles\"\` | $SUMMARY_SEC s |"
+    echo
+    echo "Target: every report and the summary under 200 ms, and faster than the flat GROUP BY."
+    echo
+    echo "## Export"
+    echo
+    echo "\`htdb export victims --out FILE\` ($VICTIMS victims) against \`sqlite3 -csv -header DB \"SELECT ...\" > FILE\`"
+    echo "(the same rows and columns; the SELECT is in Benchmarks/run.sh). Median of $RUNS runs."
+    echo
+    echo "| htdb export | sqlite3 -csv | ratio | htdb peak RSS |"
+    echo "|---:|---:|---:|---:|"
+    echo "| $EXPORT_SEC s | $SQLITE_EXPORT_SEC s | $(ratio "$EXPORT_SEC" "$SQLITE_EXPORT_SEC")× | $(mib "$EXPORT_RSS") MiB |"
+    echo
+    echo "Target: ratio at most 1.0 with flat memory."
 } >"$OUT.tmp"
 # Keep any hand-written notes below the generated part.
 if [ -f "$OUT" ] && grep -q '^<!-- notes -->' "$OUT"; then sed -n '/^<!-- notes -->/,$p' "$OUT" >>"$OUT.tmp"; fi

@@ -59,6 +59,7 @@ enum Console {
             switch error {
             case .fileNotFound: throw ExitCode(Status.noInput)
             case .unreadable, .cannotWriteRejects: throw ExitCode(Status.ioError)
+            case .interrupted: throw ExitCode(Status.interrupted)
             }
         } catch let error as CSVError {
             err("htdb: error: \(error)")

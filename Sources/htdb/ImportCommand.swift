@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSV
 import CaseStore
+import Dispatch
 import Foundation
 
 extension ImportFormat: ExpressibleByArgument {}
@@ -89,6 +90,16 @@ struct Import: ParsableCommand {
             }
 
             let showProgress = progress ?? (isatty(STDERR_FILENO) == 1)
+            // Ctrl-C asks the import to stop: the file's transaction rolls back, nothing of it is kept.
+            let stop = StopFlag()
+            signal(SIGINT, SIG_IGN)
+            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            interrupt.setEventHandler { stop.set() }
+            interrupt.resume()
+            defer {
+                interrupt.cancel()
+                signal(SIGINT, SIG_DFL)
+            }
             var failed: [String] = []
             var worst: Int32 = 0
             for file in files {
@@ -106,7 +117,8 @@ struct Import: ParsableCommand {
                         meter.clear()
                         Console.err(message)
                     },
-                    progress: { bytes, total, rows in meter.update(bytes: bytes, total: total, rows: rows) })
+                    progress: { bytes, total, rows in meter.update(bytes: bytes, total: total, rows: rows) },
+                    shouldStop: { stop.isSet })
                 let summary: ImportSummary
                 do {
                     summary = try importer.importFile(file, events: events)
@@ -114,8 +126,10 @@ struct Import: ParsableCommand {
                     meter.clear()
                     Console.err("htdb: error: \(error)")
                     failed.append(file)
-                    if case .fileNotFound = error { worst = max(worst, Console.Status.noInput) } else {
-                        worst = max(worst, Console.Status.ioError)
+                    switch error {
+                    case .fileNotFound: worst = max(worst, Console.Status.noInput)
+                    case .interrupted: throw ExitCode(Console.Status.interrupted)
+                    default: worst = max(worst, Console.Status.ioError)
                     }
                     continue
                 }
@@ -190,4 +204,13 @@ final class ProgressMeter {
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
         drawn = false
     }
+}
+
+/// Set from the signal queue, read by the import loop.
+/// `@unchecked Sendable`: the one field is guarded by the lock.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }

@@ -85,7 +85,10 @@ struct FileRun {
             while let record = try source.next() {
                 rowsRead += 1
                 try take(record)
-                if rowsRead & 1023 == 0 { events.progress(source.bytesConsumed, totalBytes, rowsRead) }
+                if rowsRead & 1023 == 0 {
+                    events.progress(source.bytesConsumed, totalBytes, rowsRead)
+                    if events.shouldStop() { throw ImportError.interrupted(path: path) }
+                }
                 // Warnings appear as the source meets them (NDJSON keys) or at once (CSV header).
                 while reportedWarnings < source.warnings.count {
                     warn(source.warnings[reportedWarnings])

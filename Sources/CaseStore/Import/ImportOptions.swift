@@ -78,12 +78,17 @@ public struct ImportEvents {
     public var warning: (String) -> Void
     /// Bytes read of the total, and rows read so far. Called often; throttle before drawing.
     public var progress: (_ bytes: Int, _ totalBytes: Int, _ rows: Int) -> Void
+    /// Asked every thousand rows and before the commit: true stops the import, which then rolls back and throws
+    /// `ImportError.interrupted` (Ctrl-C).
+    public var shouldStop: () -> Bool
 
     public init(issue: @escaping (String) -> Void = { _ in }, warning: @escaping (String) -> Void = { _ in },
-                progress: @escaping (Int, Int, Int) -> Void = { _, _, _ in }) {
+                progress: @escaping (Int, Int, Int) -> Void = { _, _, _ in },
+                shouldStop: @escaping () -> Bool = { false }) {
         self.issue = issue
         self.warning = warning
         self.progress = progress
+        self.shouldStop = shouldStop
     }
 }
 
@@ -92,12 +97,15 @@ public enum ImportError: Error, Equatable, CustomStringConvertible, Sendable {
     case fileNotFound(path: String)
     case unreadable(path: String, message: String)
     case cannotWriteRejects(path: String, message: String)
+    /// Stopped on request (Ctrl-C) before its commit: nothing of the file was kept.
+    case interrupted(path: String)
 
     public var description: String {
         switch self {
         case .fileNotFound(let path): "\(path): no such file"
         case .unreadable(let path, let message): "\(path): cannot read: \(message)"
         case .cannotWriteRejects(let path, let message): "\(path): cannot write the rejects file: \(message)"
+        case .interrupted(let path): "\(path): import interrupted; nothing of this file was kept"
         }
     }
 }

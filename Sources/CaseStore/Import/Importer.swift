@@ -68,6 +68,7 @@ public final class Importer {
                 }
                 try run.finishBatch()
                 if options.dryRun { throw Rollback() }
+                if events.shouldStop() { throw ImportError.interrupted(path: path) }
             }
             summary.outcome = .imported
         } catch is Rollback {

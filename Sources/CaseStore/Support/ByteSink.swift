@@ -1,7 +1,9 @@
 import Foundation
 
-/// Buffered bytes to a file descriptor (64 KiB at a time), for outputs that are not CSV (NDJSON).
+/// Buffered UTF-8 text to a file descriptor, 64 KiB per write(2), for outputs that are not CSV (NDJSON, JSON,
+/// query tables). The descriptor stays open.
 final class ByteSink {
+    private static let capacity = 1 << 16
     private let descriptor: Int32
     private let label: String
     private var buffer: [UInt8] = []
@@ -9,26 +11,38 @@ final class ByteSink {
     init(descriptor: Int32, label: String) {
         self.descriptor = descriptor
         self.label = label
-        buffer.reserveCapacity(1 << 16)
+        buffer.reserveCapacity(Self.capacity)
     }
 
-    func write(_ text: String) throws {
+    deinit {
+        try? flush()
+    }
+
+    func write(_ text: String) throws(ExportError) {
         buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { try flush() }
+        if buffer.count >= Self.capacity { try flush() }
     }
 
-    func flush() throws {
-        var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { bytes in
-                Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+    /// Writes out what is buffered, retrying after EINTR and short writes.
+    func flush() throws(ExportError) {
+        // Drop the bytes even when the write fails: a retry would duplicate a half-written start.
+        defer { buffer.removeAll(keepingCapacity: true) }
+        var failure: Int32 = 0
+        buffer.withUnsafeBytes { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else {
+                    failure = written < 0 ? errno : EIO
+                    return
+                }
             }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw ImportError.unreadable(path: label, message: String(cString: strerror(errno)))
-            }
-            offset += written
         }
-        buffer.removeAll(keepingCapacity: true)
+        if failure != 0 { throw .cannotWrite(path: label, message: String(cString: strerror(failure))) }
     }
 }
