@@ -1,0 +1,43 @@
+import CaseStore
+import Foundation
+import SQLite
+import Testing
+
+/// Databases made by earlier htdb versions upgrade in place and keep every row. The fixtures are kept as made:
+/// `Fixtures/upgrade/htdb-0.1.0.db` was made by htdb 0.1.0 (migrations 0001–0002) from the bundled samples.
+@Suite("Upgrades")
+struct UpgradeTests {
+    static let fixtures = packageRoot.appendingPathComponent("Tests/htdbTests/Fixtures/upgrade")
+
+    /// Every row of the data tables, as one digest, so "keeps every row" means every value too.
+    private func digest(_ path: String) throws -> [String: String] {
+        let db = try Connection(path: path, mode: .readOnly)
+        var result: [String: String] = [:]
+        for (table, order) in [("import_batches", "id"), ("cases", "id"), ("victims", "id"),
+                               ("case_venues", "case_id, venue_id")] {
+            let rows = try db.prepare("SELECT * FROM \(table) ORDER BY \(order)").allRows()
+            result[table] = "\(rows.count):" + SHA256.hash(Array("\(rows)".utf8)).hex
+        }
+        return result
+    }
+
+    @Test(arguments: ["htdb-0.1.0.db"])
+    func anOlderDatabaseUpgradesInPlaceAndKeepsEveryRow(_ name: String) throws {
+        let folder = try TemporaryDirectory()
+        let copy = folder.path(name)
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent(name).path, toPath: copy)
+        let before = try digest(copy)
+        #expect(before["cases"]?.hasPrefix("500:") == true)
+
+        let migrate = try CLI.run(["migrate", "--db", copy])
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        #expect(try digest(copy) == before)
+        let status = try CLI.run(["migrate", "--status", "--db", copy])
+        #expect(!status.stdout.contains("pending"))
+        #expect(try CLI.run(["check", "--db", copy]).status == 0)
+        // And it is usable: reports read it, a new file imports into it.
+        #expect(try CLI.run(["report", "--by", "year", "--db", copy]).status == 0)
+        let imported = try CLI.run(["import", sample("hotline-2021-california.csv"), "--db", copy])
+        #expect(imported.status == 0, "\(imported.stderr)")
+    }
+}
