@@ -40,6 +40,12 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
     var out: String?
 
+    @Flag(help: "With --format chart: draw bars with # instead of Unicode blocks.")
+    var ascii = false
+
+    /// The chart width: $COLUMNS, else 80.
+    var chartWidth: Int { TerminalChart.width(environment: ProcessInfo.processInfo.environment) }
+
     func validate() throws {
         if minCount < 0 { throw ValidationError("--min-count must be 0 or more") }
     }
@@ -100,7 +106,7 @@ struct ReportCommand: ParsableCommand {
                 by: try Dimension.parseList(by), filters: try scope.filters(geography),
                 suppression: Suppression(minCount: output.minCount), in: db.connection,
                 labels: Report.Labels(geography: geography))
-            try output.emit(report.render(format))
+            try output.emit(report.render(format, chartWidth: output.chartWidth, ascii: output.ascii))
         }
     }
 }
@@ -128,7 +134,8 @@ struct Summary: ParsableCommand {
             let sheet = try FactSheet.make(filters: try scope.filters(geography),
                                            suppression: Suppression(minCount: output.minCount),
                                            in: db.connection, geography: geography)
-            try output.emit(sheet.render(format))
+            try output.emit(sheet.render(format, chartWidth: output.chartWidth, ascii: output.ascii,
+                                         sources: try ImportBatch.all(db.connection)))
         }
     }
 }

@@ -98,14 +98,18 @@ public struct FactSheet: Sendable, Equatable {
 
 extension FactSheet {
     public enum Format: String, Sendable, CaseIterable {
-        case table, json, markdown
+        case table, json, markdown, chart, html
     }
 
-    public func render(_ format: Format) -> String {
+    /// - Parameters: `chartWidth` and `ascii` shape the chart format; `sources` and `generatedAt` the HTML.
+    public func render(_ format: Format, chartWidth: Int = 80, ascii: Bool = false, sources: [ImportBatch] = [],
+                       generatedAt: Date = Date()) -> String {
         switch format {
         case .table: text()
         case .json: json()
         case .markdown: markdown()
+        case .chart: chart(width: chartWidth, ascii: ascii)
+        case .html: html(sources: sources, generatedAt: generatedAt)
         }
     }
 
@@ -119,7 +123,7 @@ extension FactSheet {
         return "\(share.countyName): \(county) of \(Report.grouped(share.stateCases)) \(share.stateName) cases\(percent)"
     }
 
-    private var sections: [(String, Report)] {
+    var sections: [(String, Report)] {
         [("Cases by trafficking type", byType),
          ("Top sex trafficking venues (of sex and sex-and-labor cases)", sexVenues),
          ("Top labor trafficking industries (of labor and sex-and-labor cases)", laborIndustries),
@@ -149,7 +153,7 @@ extension FactSheet {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private var notes: String {
+    var notes: String {
         var text = "These figures describe cases reported to the hotline, not the full extent of trafficking."
         if suppression.minCount > 1 {
             text += " Counts from 1 to \(suppression.minCount - 1) are shown as \(suppression.placeholder)."

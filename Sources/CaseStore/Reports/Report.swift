@@ -128,15 +128,17 @@ public struct Report: Sendable, Equatable {
 extension Report {
     /// The output formats of `htdb report`.
     public enum Format: String, Sendable, CaseIterable {
-        case table, csv, json, markdown
+        case table, csv, json, markdown, chart
     }
 
-    public func render(_ format: Format) -> String {
+    /// - Parameters: `chartWidth` and `ascii` shape the chart format only.
+    public func render(_ format: Format, chartWidth: Int = 80, ascii: Bool = false) -> String {
         switch format {
         case .table: table()
         case .csv: csv()
         case .json: json()
         case .markdown: markdown()
+        case .chart: TerminalChart(width: chartWidth, ascii: ascii).render(self)
         }
     }
 
