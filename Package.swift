@@ -50,7 +50,9 @@ let package = Package(
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
         .testTarget(name: "CSVTests", dependencies: ["CSV"]),
         .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "SQLite", "TestSupport"]),
-        .testTarget(name: "htdbTests", dependencies: ["htdb", "CaseStore", "SQLite", "TestSupport"]),
+        .testTarget(
+            name: "htdbTests", dependencies: ["htdb", "CaseStore", "SQLite", "TestSupport"],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

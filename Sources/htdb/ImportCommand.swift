@@ -104,6 +104,7 @@ struct Import: ParsableCommand {
             var worst: Int32 = 0
             for file in files {
                 var printed = 0
+                var warnings = 0
                 let meter = ProgressMeter(enabled: showProgress)
                 let events = ImportEvents(
                     issue: { message in
@@ -114,8 +115,12 @@ struct Import: ParsableCommand {
                         printed += 1
                     },
                     warning: { message in
-                        meter.clear()
-                        Console.err(message)
+                        // One warning per unknown column, but a file with thousands of them prints only the first.
+                        if warnings < maxErrors {
+                            meter.clear()
+                            Console.err(message)
+                        }
+                        warnings += 1
                     },
                     progress: { bytes, total, rows in meter.update(bytes: bytes, total: total, rows: rows) },
                     shouldStop: { stop.isSet })
@@ -134,6 +139,9 @@ struct Import: ParsableCommand {
                     continue
                 }
                 meter.clear()
+                if warnings > maxErrors {
+                    Console.err("\(file): … and \(warnings - maxErrors) more warnings (--max-errors \(maxErrors))")
+                }
                 if printed > maxErrors {
                     Console.err("\(file): … and \(printed - maxErrors) more problems (--max-errors \(maxErrors))")
                 }

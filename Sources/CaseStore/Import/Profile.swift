@@ -62,7 +62,12 @@ public struct Profile: Sendable {
     public struct Invalid: Error, CustomStringConvertible, Sendable, Equatable {
         public let source: String
         public let message: String
-        public var description: String { "\(source): invalid profile: \(message)" }
+        /// `FILE:1:` for a profile file (a whole-file problem, as the import's own messages name a line);
+        /// a built-in profile's name as is.
+        public var description: String {
+            let isFile = source.hasSuffix(".json") || source.contains("/")
+            return "\(source)\(isFile ? ":1" : ""): invalid profile: \(message)"
+        }
     }
 
     /// A built-in profile by name, or a JSON profile file (a path ending in `.json` or holding a `/`).

@@ -43,14 +43,20 @@ public final class CaseDatabase {
             throw CaseDatabaseError.notFound(path: path)
         }
         if FileManager.default.fileExists(atPath: path) {
-            let probe = try Connection(path: path, mode: .readOnly)
-            _ = try migrator.pending(probe)
-            if try migrator.status(probe).allSatisfy({ $0.state == .pending }),
-               try probe.scalarInt("SELECT count(*) FROM sqlite_schema") ?? 0 > 0
-            {
-                throw MigrationError.notACaseDatabase(path: path)
+            do {
+                let probe = try Connection(path: path, mode: .readOnly)
+                _ = try migrator.pending(probe)
+                if try migrator.status(probe).allSatisfy({ $0.state == .pending }),
+                   try probe.scalarInt("SELECT count(*) FROM sqlite_schema") ?? 0 > 0
+                {
+                    throw MigrationError.notACaseDatabase(path: path)
+                }
+                try probe.close()
+            } catch let error as SQLiteError where error.primaryCode == SQLiteError.cantOpen && !error.message.hasPrefix("cannot open") {
+                // A WAL file in a folder that cannot be written: SQLite's message names neither the file nor why.
+                throw SQLiteError(extendedCode: error.extendedCode, message: "cannot open \(path): \(error.message) "
+                    + "(its folder must be writable: SQLite keeps \((path as NSString).lastPathComponent)-wal and -shm beside it)")
             }
-            try probe.close()
         } else {
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
