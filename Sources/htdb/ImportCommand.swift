@@ -66,12 +66,7 @@ struct Import: ParsableCommand {
     func run() throws {
         try Console.run {
             var options = ImportOptions()
-            do {
-                options.profile = try Profile.load(profile)
-            } catch let error as Profile.Invalid {
-                Console.err("htdb: error: \(error)")
-                throw ExitCode(Console.Status.dataError)
-            }
+            options.profile = try Profile.load(profile)
             options.format = format
             options.encoding = encoding
             options.onError = onError
@@ -81,13 +76,7 @@ struct Import: ParsableCommand {
 
             let db = try CaseDatabase.openForWriting(at: database.path)
             defer { try? db.close() }
-            let importer: Importer
-            do {
-                importer = try Importer(database: db, options: options)
-            } catch let error as Profile.Invalid {
-                Console.err("htdb: error: \(error)")
-                throw ExitCode(Console.Status.dataError)
-            }
+            let importer = try Importer(database: db, options: options)
 
             let showProgress = progress ?? (isatty(STDERR_FILENO) == 1)
             // Ctrl-C asks the import to stop: the file's transaction rolls back, nothing of it is kept.

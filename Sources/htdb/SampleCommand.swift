@@ -50,11 +50,7 @@ struct Sample: ParsableCommand {
 
         func run() throws {
             try Console.run {
-                let loaded: Profile
-                do { loaded = try Profile.load(profile) } catch let error as Profile.Invalid {
-                    Console.err("htdb: error: \(error)")
-                    throw ExitCode(Console.Status.dataError)
-                }
+                let loaded = try Profile.load(profile)
                 let generator = SampleGenerator(cases: cases, seed: seed, years: Self.parseYears(year) ?? 2017...2021,
                                                 profile: loaded)
                 let output = try generator.write(to: out, format: format)
