@@ -30,10 +30,10 @@ public final class QueryOutput {
     func begin(columns: [String]) throws {
         self.columns = columns
         switch format {
-        case .csv: try sink.write(columns.map(Self.csvField).joined(separator: ",") + "\r\n")
+        case .csv: try sink.write(columns.map(Report.csvField).joined(separator: ",") + "\r\n")
         case .json: try sink.write("[")
         case .markdown:
-            try sink.write("| " + columns.map(Self.markdownCell).joined(separator: " | ") + " |\n")
+            try sink.write("| " + columns.map(Report.markdownCell).joined(separator: " | ") + " |\n")
             try sink.write("|" + columns.map { _ in "---" }.joined(separator: "|") + "|\n")
         case .table, .ndjson: break
         }
@@ -48,7 +48,7 @@ public final class QueryOutput {
         case .ndjson:
             try sink.write(jsonObject(values) + "\n")
         case .markdown:
-            try sink.write("| " + values.map { Self.markdownCell(Self.text($0)) }.joined(separator: " | ") + " |\n")
+            try sink.write("| " + values.map { Report.markdownCell(Self.text($0)) }.joined(separator: " | ") + " |\n")
         case .table:
             let cells = values.map(Self.text)
             if tableStarted {
@@ -118,25 +118,16 @@ public final class QueryOutput {
         }
     }
 
-    static func csvField(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-    }
-
     /// NULL is an empty field; empty text is `""`, so the two stay distinct.
     static func csvValue(_ value: SQLValue) -> String {
         switch value {
         case .null: ""
         case .text(let string) where string.isEmpty: "\"\""
-        case .text(let string): csvField(string)
+        case .text(let string): Report.csvField(string)
         case .integer(let number): String(number)
         case .real(let number): number.description
         case .blob(let data): hex(data)
         }
-    }
-
-    static func markdownCell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|")
     }
 
     private func jsonObject(_ values: [SQLValue]) -> String {
