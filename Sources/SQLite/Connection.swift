@@ -218,12 +218,6 @@ public final class Connection {
     /// Whether a transaction is open (the connection is not in autocommit mode).
     public var isInTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
 
-    /// Asks a running statement to stop at its next opportunity; it then fails with `SQLITE_INTERRUPT`.
-    /// Safe to call from another thread. See https://www.sqlite.org/c3ref/interrupt.html
-    public func interrupt() {
-        if let handle { sqlite3_interrupt(handle) }
-    }
-
     /// The version of the SQLite library in use, e.g. "3.40.1".
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 

@@ -25,9 +25,6 @@ public struct SQLiteError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The primary result code (`extendedCode & 0xFF`), e.g. 19 for any constraint violation.
     public var primaryCode: Int32 { extendedCode & 0xFF }
 
-    /// SQLite's English name for the extended code, e.g. "constraint failed".
-    public var codeDescription: String { String(cString: sqlite3_errstr(extendedCode)) }
-
     public var description: String {
         var text = "SQLite error \(primaryCode)"
         if extendedCode != primaryCode { text += " (extended \(extendedCode))" }

@@ -114,13 +114,6 @@ public final class Statement {
         if rc != SQLITE_OK { throw bindError(rc, parameter: "\(index)") }
     }
 
-    /// Binds UTF-8 bytes as text without building a String (for bulk loads).
-    public func bindText(_ utf8: UnsafeBufferPointer<UInt8>, at index: Int) throws {
-        let handle = try live()
-        let rc = bindUTF8(handle, Int32(clamping: index), utf8)
-        if rc != SQLITE_OK { throw bindError(rc, parameter: "\(index)") }
-    }
-
     /// Binds text by its byte count (not -1, which would stop at a NUL byte). Empty text still needs a non-null
     /// pointer: a null one binds NULL.
     private func bindUTF8(_ handle: OpaquePointer, _ position: Int32, _ utf8: UnsafeBufferPointer<UInt8>) -> Int32 {

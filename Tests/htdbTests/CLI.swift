@@ -54,4 +54,11 @@ enum CLI {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
+
+    /// A new database at `path` holding one imported sample (the 2021 CSV: 200 cases); returns `path`.
+    static func databaseWithSample(at path: String, sample name: String = "hotline-2021.csv") throws -> String {
+        let imported = try run(["import", sample(name), "--db", path])
+        precondition(imported.status == 0, "fixture import failed: \(imported.stderr)")
+        return path
+    }
 }

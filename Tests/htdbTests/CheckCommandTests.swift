@@ -9,9 +9,7 @@ struct CheckCommandTests {
 
     init() throws {
         folder = try TemporaryDirectory()
-        db = folder.path("c.db")
-        let imported = try CLI.run(["import", sample("hotline-2021.csv"), "--db", db])
-        precondition(imported.status == 0, "fixture import failed: \(imported.stderr)")
+        db = try CLI.databaseWithSample(at: folder.path("c.db"))
     }
 
     @Test func aHealthyDatabaseIsOK() throws {

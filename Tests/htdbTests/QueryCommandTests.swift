@@ -10,9 +10,7 @@ struct QueryCommandTests {
 
     init() throws {
         folder = try TemporaryDirectory()
-        db = folder.path("q.db")
-        let imported = try CLI.run(["import", sample("hotline-2021.csv"), "--db", db])
-        precondition(imported.status == 0, "fixture import failed: \(imported.stderr)")
+        db = try CLI.databaseWithSample(at: folder.path("q.db"))
     }
 
     private func sha256(_ path: String) throws -> String {

@@ -20,10 +20,7 @@ struct RobustnessTests {
 
     /// A database holding one earlier batch (the 2021 sample: 200 cases).
     private func databaseWithEarlierBatch(_ name: String) throws -> String {
-        let path = folder.path(name)
-        let result = try CLI.run(["import", sample("hotline-2021.csv"), "--db", path])
-        precondition(result.status == 0, result.stderr)
-        return path
+        try CLI.databaseWithSample(at: folder.path(name))
     }
 
     private func counts(_ path: String) throws -> (batches: Int64, cases: Int64, earlier: Int64) {

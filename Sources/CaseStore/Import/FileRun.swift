@@ -161,7 +161,7 @@ struct FileRun {
     private mutating func reject(line: Int, issues: [RowIssue], caseRef: String?) throws {
         for issue in issues { report(issue) }
         let messages = issues.map { $0.column.isEmpty ? $0.message : "\($0.column): \($0.message)" }
-        invalidLines[line] = (invalidLines[line].map { [$0] } ?? []).joined() + messages.joined(separator: "; ")
+        invalidLines[line] = ((invalidLines[line].map { [$0] } ?? []) + messages).joined(separator: "; ")
         if let caseRef { try rejectCase(caseRef, line: line) }
     }
 

@@ -24,8 +24,6 @@ public struct TextTable: Sendable {
         separatorsBefore.insert(rows.count)
     }
 
-    public var isEmpty: Bool { rows.isEmpty }
-
     /// The table as lines of text, header first, columns separated by two spaces, no trailing spaces.
     public func render() -> String {
         let columnCount = max(headers.count, rows.map(\.count).max() ?? 0)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a report breaks its counts down by. Case dimensions count cases; as soon as a victim dimension is among
 /// them, the unit counted is victims.
 public enum Dimension: String, CaseIterable, Sendable, Hashable {
@@ -57,5 +59,3 @@ public enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
         }
     }
 }
-
-import Foundation

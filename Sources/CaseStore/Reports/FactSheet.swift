@@ -1,3 +1,4 @@
+import Foundation
 import SQLite
 
 /// What a reader of a hotline report expects for a scope: cases and victims; a county's share of its state's cases;
@@ -207,5 +208,3 @@ extension FactSheet {
         return "{\(members.joined(separator: ", "))}\n"
     }
 }
-
-import Foundation

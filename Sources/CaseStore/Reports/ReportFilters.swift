@@ -76,14 +76,6 @@ public struct ReportFilters: Sendable, Equatable {
         return filters
     }
 
-    /// The same scope without the geographic filters (for a county's share of its state).
-    var withoutPlace: ReportFilters {
-        var copy = self
-        copy.state = nil
-        copy.countyFIPS = nil
-        return copy
-    }
-
     /// SQL conditions on `cases c` with their arguments, joined by AND ("1" when there are none).
     func sql() -> (String, [SQLValue]) {
         var conditions: [String] = []
