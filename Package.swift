@@ -22,10 +22,12 @@ let package = Package(
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         // Streaming RFC 4180 reader and writer; depends on nothing of ours.
         .target(name: "CSV"),
+        // SHA-256 block function in C: uses the processor's SHA instructions when it has them (file checksums).
+        .target(name: "CSHA256"),
         // The domain: vocabulary, schema and migrations, import, reports, export.
         .target(
             name: "CaseStore",
-            dependencies: ["SQLite", "CSV"],
+            dependencies: ["SQLite", "CSV", "CSHA256"],
             plugins: [.plugin(name: "EmbedMigrations")]
         ),
         // The command-line tool.
@@ -49,7 +51,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
         .testTarget(name: "CSVTests", dependencies: ["CSV"]),
-        .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "SQLite", "TestSupport"]),
+        .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "SQLite", "CSHA256", "TestSupport"]),
         .testTarget(
             name: "htdbTests", dependencies: ["htdb", "CaseStore", "SQLite", "TestSupport"],
             exclude: ["Fixtures"]),

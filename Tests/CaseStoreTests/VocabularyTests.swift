@@ -1,6 +1,7 @@
 import CaseStore
 import Foundation
 import SQLite
+import CSHA256
 import Testing
 
 /// The spec's vocabulary, transcribed from shared/spec/hotline-export.md independently of the sources:
@@ -173,6 +174,23 @@ struct SHA256Tests {
             == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         #expect(SHA256.hash([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)).hex
             == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// The processor-instruction path (when this machine has it) and the portable C path agree on many blocks.
+    @Test func acceleratedAndPortableBlockFunctionsAgree() {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<64 * 1000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let initial: [UInt32] = [0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
+                                 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19]
+        for blocks in [1, 2, 7, 1000] {
+            var fast = initial
+            var portable = initial
+            bytes.withUnsafeBufferPointer { data in
+                htdb_sha256_blocks(&fast, data.baseAddress!, blocks)
+                htdb_sha256_blocks_portable(&portable, data.baseAddress!, blocks)
+            }
+            #expect(fast == portable, "\(blocks) blocks")
+        }
     }
 
     @Test func chunkedUpdatesMatchOneShot() {
