@@ -34,6 +34,8 @@ struct FileRun {
     private var replaced: [(caseRef: String, oldID: Int64)] = []
     /// The CSV source, kept for the rejects pass (its header and column mapping).
     private var csvSource: CSVRowSource?
+    /// What this file changes in the count tables, written by finishBatch.
+    private var counts = CountDeltas()
 
     struct CurrentCase {
         var caseRef: String
@@ -176,7 +178,7 @@ struct FileRun {
         if try statements.findCaseInBatch.step() {
             let id = statements.findCaseInBatch.int64(0)
             try statements.findCaseInBatch.reset()
-            try statements.delete(caseID: id)
+            try deleteStoredCase(id)
         }
     }
 
@@ -195,6 +197,10 @@ struct FileRun {
         if let victim {
             guard try insertVictim(victim, caseID: open.id, position: open.nextPosition, line: line,
                                    caseRef: record.caseRef) else { return false }
+            let stored = open.record
+            counts.addVictim(state: stored.state, county: stored.countyFIPS, year: stored.year,
+                             type: stored.traffickingType.code, venues: stored.venueIDs, gender: victim.gender.code,
+                             ageGroup: victim.ageGroup.code, citizenship: victim.citizenship.code, sign: 1)
             open.nextPosition += 1
         }
         current = open
@@ -248,7 +254,7 @@ struct FileRun {
     }
 
     /// Inserts the case row and its venue links; false when a case with this reference exists already.
-    private func insertCase(_ record: CaseRecord, line: Int) throws -> Bool {
+    private mutating func insertCase(_ record: CaseRecord, line: Int) throws -> Bool {
         let insert = statements.insertCase
         try insert.bind(record.caseRef, at: 1)
         try insert.bind(batchID, at: 2)
@@ -262,6 +268,8 @@ struct FileRun {
         try insert.run()
         guard db.changes == 1 else { return false }
         let id = db.lastInsertRowID
+        counts.addCase(state: record.state, county: record.countyFIPS, year: record.year,
+                       type: record.traffickingType.code, venues: record.venueIDs, sign: 1)
         for venue in record.venueIDs {
             try statements.insertVenue.bind(id, at: 1)
             try statements.insertVenue.bind(venue, at: 2)
@@ -329,13 +337,19 @@ struct FileRun {
         return try statement.step() ? statement.int64(0) : 0
     }
 
+    /// Deletes a stored case with its victims and venue links, taking its rows out of the counts.
+    private mutating func deleteStoredCase(_ id: Int64) throws {
+        try counts.subtractStoredCase(id, statements: statements.countStatements)
+        try statements.delete(caseID: id)
+    }
+
     /// Deletes the old cases that --replace set aside, or restores those whose new case was rejected.
     private mutating func settleReplacements() throws {
         for (caseRef, oldID) in replaced {
             if invalidCases[caseRef] != nil {
                 try statements.renameCase.run(caseRef, oldID)
             } else {
-                try statements.delete(caseID: oldID)
+                try deleteStoredCase(oldID)
                 casesReplaced += 1
             }
         }
@@ -344,8 +358,9 @@ struct FileRun {
 
     // MARK: - Finishing
 
-    /// Records the batch's counts.
+    /// Records the batch's counts, and writes its changes to the count tables.
     mutating func finishBatch() throws {
+        try counts.write(to: db)
         let update = statements.updateBatch
         defer { try? update.reset() }
         try update.bind(rowsRead, at: 1)

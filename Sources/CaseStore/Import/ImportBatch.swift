@@ -48,7 +48,8 @@ public struct ImportBatch: Codable, Equatable, Sendable {
         return batches
     }
 
-    /// Deletes batch `id` with its cases (and their victims and venue links) in one transaction.
+    /// Deletes batch `id` with its cases (and their victims and venue links) in one transaction, and recomputes the
+    /// count tables the reports read.
     /// - Returns: the batch as it was, or nil when there is no such batch.
     @discardableResult
     public static func delete(id: Int64, from db: Connection) throws -> ImportBatch? {
@@ -56,6 +57,7 @@ public struct ImportBatch: Codable, Equatable, Sendable {
             guard let batch = try all(db).first(where: { $0.id == id }) else { return nil }
             try db.run("DELETE FROM cases WHERE batch_id = ?", id)
             try db.run("DELETE FROM import_batches WHERE id = ?", id)
+            try CountTable.rebuild(db)
             return batch
         }
     }

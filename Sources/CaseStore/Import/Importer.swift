@@ -135,6 +135,7 @@ final class ImportStatements {
     let deleteVenues: Statement
     let renameCase: Statement
     let batchFile: Statement
+    let countStatements: CountStatements
 
     init(_ db: Connection) throws {
         self.db = db
@@ -181,6 +182,7 @@ final class ImportStatements {
         deleteVenues = try db.prepare("DELETE FROM case_venues WHERE case_id = ?")
         renameCase = try db.prepare("UPDATE cases SET case_ref = ? WHERE id = ?")
         batchFile = try db.prepare("SELECT file_name FROM import_batches WHERE id = ?")
+        countStatements = try CountStatements(db)
     }
 
     func batch(sha256: String) throws -> Int64? {

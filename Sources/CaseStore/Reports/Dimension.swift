@@ -14,17 +14,26 @@ public enum Dimension: String, CaseIterable, Sendable, Hashable {
 
     public var isVictimDimension: Bool { self == .gender || self == .ageGroup || self == .citizenship }
 
-    /// The SQL expression that gives the dimension's code (a constant fragment: never user input).
-    var sql: String {
+    /// The count tables' column that holds the dimension's code (a constant: never user input).
+    var column: String {
         switch self {
-        case .type: "c.trafficking_type"
+        case .type: "trafficking_type"
+        case .venue: "venue_id"
+        case .state: "state"
+        case .county: "county_fips"
+        case .year: "year"
+        case .gender: "gender"
+        case .ageGroup: "age_group"
+        case .citizenship: "citizenship"
+        }
+    }
+
+    /// The same column in the stored rows (`cases c`, `victims x`, `case_venues cv`).
+    var rowExpression: String {
+        switch self {
         case .venue: "cv.venue_id"
-        case .state: "c.state"
-        case .county: "c.county_fips"
-        case .year: "c.year"
-        case .gender: "x.gender"
-        case .ageGroup: "x.age_group"
-        case .citizenship: "x.citizenship"
+        case .gender, .ageGroup, .citizenship: "x.\(column)"
+        default: "c.\(column)"
         }
     }
 

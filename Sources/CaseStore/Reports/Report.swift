@@ -1,8 +1,8 @@
 import Foundation
 import SQLite
 
-/// A breakdown of cases or victims by one or more dimensions, aggregated in SQL (GROUP BY in SQLite; rows are never
-/// loaded into Swift one by one).
+/// A breakdown of cases or victims by one or more dimensions, aggregated in SQL (GROUP BY in SQLite over the count
+/// tables of `CountTable`; rows are never loaded into Swift one by one).
 ///
 ///     let report = try Report.make(by: [.type], filters: filters, suppression: .hotline, in: db)
 ///     print(report.table())
@@ -39,15 +39,9 @@ public struct Report: Sendable, Equatable {
     public static func make(by dimensions: [Dimension], filters: ReportFilters, suppression: Suppression,
                             in db: Connection, labels: Labels) throws -> Report {
         let unit: Unit = dimensions.contains(where: \.isVictimDimension) ? .victims : .cases
-        let (conditions, arguments) = filters.sql()
-        // Victims alone when nothing needs their cases: no join over every victim.
-        let needsCases = filters != ReportFilters() || dimensions.contains { !$0.isVictimDimension }
-        var from = unit == .cases ? "cases c" : needsCases ? "victims x JOIN cases c ON c.id = x.case_id" : "victims x"
-        let totalSQL = "SELECT count(*) FROM \(from) WHERE \(conditions)"
-        if dimensions.contains(.venue) { from += " JOIN case_venues cv ON cv.case_id = c.id" }
-        let columns = dimensions.map(\.sql).joined(separator: ", ")
-        let sql = "SELECT \(columns), count(*) FROM \(from) WHERE \(conditions) GROUP BY \(columns)"
-
+        let (totalSQL, sql, arguments) = filters.venue != nil && dimensions.contains(.venue)
+            ? rowQueries(dimensions, unit: unit, filters: filters)
+            : countTableQueries(dimensions, unit: unit, filters: filters)
         let totalStatement = try db.prepare(totalSQL)
         try totalStatement.bind(arguments)
         let total = try totalStatement.step() ? totalStatement.int(0) : 0
@@ -67,6 +61,36 @@ public struct Report: Sendable, Equatable {
         rows.sort(by: Self.order)
         return Report(dimensions: dimensions, unit: unit, filters: filters, suppression: suppression, total: total,
                       rows: rows)
+    }
+
+    /// The total and the breakdown as sums over the smallest count table that has every column needed (see
+    /// `CountTable`).
+    private static func countTableQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
+        -> (total: String, breakdown: String, arguments: [SQLValue]) {
+        let needsCounty = filters.countyFIPS != nil || dimensions.contains(.county)
+        let table = CountTable(unit: unit, byVenue: filters.venue != nil || dimensions.contains(.venue),
+                               byCounty: needsCounty)
+        let (conditions, arguments) = filters.sql(on: .countTable)
+        // The total is of the units in scope: with venue as a dimension (but no venue filter), a case with several
+        // venues still counts once in it.
+        let totalTable = filters.venue == nil ? CountTable(unit: unit, byVenue: false, byCounty: needsCounty) : table
+        let columns = dimensions.map(\.column).joined(separator: ", ")
+        return ("SELECT coalesce(sum(\(unit.rawValue)), 0) FROM \(totalTable.name) WHERE \(conditions)",
+                "SELECT \(columns), sum(\(unit.rawValue)) FROM \(table.name) WHERE \(conditions) GROUP BY \(columns)",
+                arguments)
+    }
+
+    /// The same counted over the stored rows, for what the count tables cannot give: the other venues of the
+    /// cases that have the filter's venue (`--by venue --venue X`).
+    private static func rowQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
+        -> (total: String, breakdown: String, arguments: [SQLValue]) {
+        let (conditions, arguments) = filters.sql(on: .cases)
+        let from = unit == .cases ? "cases c" : "victims x JOIN cases c ON c.id = x.case_id"
+        let columns = dimensions.map(\.rowExpression).joined(separator: ", ")
+        return ("SELECT count(*) FROM \(from) WHERE \(conditions)",
+                "SELECT \(columns), count(*) FROM \(from) JOIN case_venues cv ON cv.case_id = c.id WHERE \(conditions) "
+                    + "GROUP BY \(columns)",
+                arguments)
     }
 
     /// By count descending, then code. Suppressed rows count as equal (below every shown count): ordering them by
@@ -94,7 +118,7 @@ public struct Report: Sendable, Equatable {
 
         func cell(_ dimension: Dimension, _ value: SQLValue) -> Cell {
             switch (dimension, value) {
-            case (.county, .null):
+            case (.county, .null), (.county, .text("")):
                 return Cell(code: "unknown", label: "Unknown", number: nil)
             case (.year, .integer(let year)):
                 return Cell(code: String(year), label: String(year), number: Int(year))

@@ -76,28 +76,38 @@ public struct ReportFilters: Sendable, Equatable {
         return filters
     }
 
-    /// SQL conditions on `cases c` with their arguments, joined by AND ("1" when there are none).
-    func sql() -> (String, [SQLValue]) {
+    /// What the conditions of `sql(on:)` apply to.
+    enum SQLTarget {
+        /// `cases c` (export).
+        case cases
+        /// One of the count tables (reports; see `CountTable`).
+        case countTable
+    }
+
+    /// SQL conditions with their arguments, joined by AND ("1" when there are none).
+    func sql(on target: SQLTarget = .cases) -> (String, [SQLValue]) {
+        let prefix = target == .cases ? "c." : ""
         var conditions: [String] = []
         var arguments: [SQLValue] = []
         if let years {
-            conditions.append("c.year BETWEEN ? AND ?")
+            conditions.append("\(prefix)year BETWEEN ? AND ?")
             arguments += [.integer(Int64(years.lowerBound)), .integer(Int64(years.upperBound))]
         }
         if let state {
-            conditions.append("c.state = ?")
+            conditions.append("\(prefix)state = ?")
             arguments.append(.text(state))
         }
         if let countyFIPS {
-            conditions.append("c.county_fips = ?")
+            conditions.append("\(prefix)county_fips = ?")
             arguments.append(.text(countyFIPS))
         }
         if let type {
-            conditions.append("c.trafficking_type = ?")
+            conditions.append("\(prefix)trafficking_type = ?")
             arguments.append(.text(type.code))
         }
         if let venue {
-            conditions.append("EXISTS (SELECT 1 FROM case_venues f WHERE f.case_id = c.id AND f.venue_id = ?)")
+            conditions.append(target == .cases
+                ? "EXISTS (SELECT 1 FROM case_venues f WHERE f.case_id = c.id AND f.venue_id = ?)" : "venue_id = ?")
             arguments.append(.integer(Int64(venue.id)))
         }
         return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), arguments)

@@ -36,12 +36,15 @@ public struct DatabaseCheck: Sendable, Equatable {
         } catch {
             schema.append("\(error)")
         }
+        if schema.isEmpty {
+            schema += try CountTable.mismatches(db)
+        }
         return DatabaseCheck(integrityProblems: integrity, foreignKeyProblems: foreignKeys, schemaProblems: schema)
     }
 
     /// One line per finding, or "ok".
     public func text(path: String) -> String {
-        if isOK { return "\(path): ok (integrity_check, foreign_key_check, migrations, vocabulary)\n" }
+        if isOK { return "\(path): ok (integrity_check, foreign_key_check, migrations, vocabulary, count tables)\n" }
         var lines: [String] = []
         lines += integrityProblems.map { "\(path): integrity: \($0)" }
         lines += foreignKeyProblems.map { "\(path): foreign key: \($0)" }
