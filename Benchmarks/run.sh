@@ -26,6 +26,8 @@ run_timed() {
     cat "$WORK/time"
 }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 bench_import() {  # FILE RUNS -> sets H_SEC H_RSS S_SEC S_RSS; leaves the last databases in $WORK/h.db, s.db
@@ -54,21 +56,63 @@ bench_import "$WORK/rows.csv" "$RUNS"; H1=$H_SEC; S1=$S_SEC; HR1=$H_RSS; SR1=$S_
 median_of() {  # CMD... -> median seconds of RUNS runs
     local times=()
     for _ in $(seq "$RUNS"); do
-        /usr/bin/time -f "%e" -o "$WORK/time" "$@" >/dev/null 2>&1
+        /usr/bin/time -f "%e" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/stderr" \
+            || { cat "$WORK/stderr" >&2; echo "failed: $*" >&2; exit 1; }
         times+=("$(cat "$WORK/time")")
     done
     printf '%s\n' "${times[@]}" | median
 }
 echo "reports ..." >&2
+# Each report as a whole htdb process against the sqlite3 shell running the nearest GROUP BY on the flat table of
+# the same file (raw labels, no normalization: a speed reference, not the same figures). Venues are split with
+# json_each; victims are the rows with a victim column.
+FLAT_VENUES="json_each('[\"' || replace(venues, ';', '\",\"') || '\"]')"
+VICTIM_ROWS="(victim_id != '' OR victim_gender != '' OR victim_age_group != '' OR victim_age != '' OR victim_citizenship != '')"
+REPORTS=(
+    "--by type|SELECT trafficking_type, count(DISTINCT case_id) FROM flat GROUP BY 1"
+    "--by venue|SELECT value, count(DISTINCT case_id) FROM flat, $FLAT_VENUES WHERE venues != '' GROUP BY 1"
+    "--by state|SELECT state, count(DISTINCT case_id) FROM flat GROUP BY 1"
+    "--by county|SELECT state, county, count(DISTINCT case_id) FROM flat GROUP BY 1, 2"
+    "--by year|SELECT substr(reported_on, 1, 4), count(DISTINCT case_id) FROM flat GROUP BY 1"
+    "--by gender|SELECT victim_gender, count(*) FROM flat WHERE $VICTIM_ROWS GROUP BY 1"
+    "--by age_group|SELECT victim_age_group, count(*) FROM flat WHERE $VICTIM_ROWS GROUP BY 1"
+    "--by citizenship|SELECT victim_citizenship, count(*) FROM flat WHERE $VICTIM_ROWS GROUP BY 1"
+    "--by type,gender|SELECT trafficking_type, victim_gender, count(*) FROM flat WHERE $VICTIM_ROWS GROUP BY 1, 2"
+    "--by type,venue|SELECT trafficking_type, value, count(DISTINCT case_id) FROM flat, $FLAT_VENUES WHERE venues != '' GROUP BY 1, 2"
+    "--by county --state CA|SELECT county, count(DISTINCT case_id) FROM flat WHERE state = 'CA' GROUP BY 1"
+    "--by gender --year 2021 --state CA|SELECT victim_gender, count(*) FROM flat WHERE state = 'CA' AND reported_on LIKE '2021%' AND $VICTIM_ROWS GROUP BY 1"
+    "--by gender --state CA --county 06037|SELECT victim_gender, count(*) FROM flat WHERE state = 'CA' AND county IN ('Los Angeles', 'Los Angeles County', '06037') AND $VICTIM_ROWS GROUP BY 1"
+    "--by venue,gender|SELECT value, victim_gender, count(*) FROM flat, $FLAT_VENUES WHERE venues != '' AND $VICTIM_ROWS GROUP BY 1, 2"
+    "--by county,gender|SELECT state, county, victim_gender, count(*) FROM flat WHERE $VICTIM_ROWS GROUP BY 1, 2, 3"
+)
 REPORT_ROWS=""
-for args in "--by type" "--by venue" "--by state" "--by county" "--by year" "--by gender" "--by age_group" \
-            "--by citizenship" "--by type,gender" "--by county --state CA" "--by gender --year 2021 --state CA"; do
+for entry in "${REPORTS[@]}"; do
+    args=${entry%%|*}; sql=${entry#*|}
     # shellcheck disable=SC2086
     sec=$(median_of "$HTDB" report $args --db "$WORK/h.db")
-    REPORT_ROWS+="| \`htdb report $args\` | $sec s |"$'\n'
+    ref=$(median_of sqlite3 "$WORK/s.db" "$sql")
+    REPORT_ROWS+="| \`htdb report $args\` | $sec s | $ref s | $(ratio "$sec" "$ref")× |"$'\n'
 done
 SUMMARY_SEC=$(median_of "$HTDB" summary --year 2021 --state CA --county "Los Angeles" --db "$WORK/h.db")
-FLAT_SEC=$(median_of sqlite3 "$WORK/s.db" "SELECT trafficking_type, count(DISTINCT case_id) FROM flat GROUP BY 1")
+SUMMARY_REF=$(median_of sqlite3 "$WORK/s.db" "SELECT trafficking_type, count(DISTINCT case_id) FROM flat WHERE state = 'CA' AND county IN ('Los Angeles', 'Los Angeles County', '06037') AND reported_on LIKE '2021%' GROUP BY 1; SELECT victim_gender, count(*) FROM flat WHERE state = 'CA' AND county IN ('Los Angeles', 'Los Angeles County', '06037') AND reported_on LIKE '2021%' GROUP BY 1")
+SUMMARY_ALL_SEC=$(median_of "$HTDB" summary --db "$WORK/h.db")
+SUMMARY_ALL_REF=$(median_of sqlite3 "$WORK/s.db" "SELECT trafficking_type, count(DISTINCT case_id) FROM flat GROUP BY 1; SELECT victim_gender, count(*) FROM flat WHERE $VICTIM_ROWS GROUP BY 1")
+
+# DuckDB (PyPI package) as a further reference, when it can be imported: its CSV load into a table and the type
+# breakdown, each as a whole python3 process.
+DUCKDB_ROWS=""
+if python3 -c "import duckdb" 2>/dev/null; then
+    echo "duckdb ..." >&2
+    DUCK_LOAD=$(median_of python3 -c "import duckdb, os
+p = '$WORK/d.duckdb'
+os.path.exists(p) and os.remove(p)
+duckdb.connect(p).execute(\"CREATE TABLE flat AS SELECT * FROM read_csv('$WORK/rows.csv', all_varchar = true)\")")
+    DUCK_TYPE=$(median_of python3 -c "import duckdb
+duckdb.connect('$WORK/d.duckdb', read_only = True).execute('SELECT trafficking_type, count(DISTINCT case_id) FROM flat GROUP BY 1').fetchall()")
+    DUCKDB_ROWS="DuckDB $(python3 -c 'import duckdb; print(duckdb.__version__)') (python3 package, whole processes): \`read_csv\` load of the $N1-row file into a table $DUCK_LOAD s; type breakdown $DUCK_TYPE s."
+else
+    DUCKDB_ROWS="DuckDB: skipped (\`python3 -c 'import duckdb'\` failed; \`pip install duckdb\` adds it)."
+fi
 
 # Export: htdb export victims against the sqlite3 shell writing the same rows and columns in CSV mode (labels joined
 # from the lookup tables). htdb's own SELECT reads the label tables once and a case's columns once per case.
@@ -87,8 +131,6 @@ SQLITE_EXPORT_SEC=$(median_of sh -c "sqlite3 -csv -header '$WORK/h.db' \"$EXPORT
 echo "import of $N4 rows, 1 run each ..." >&2
 bench_import "$WORK/rows4.csv" 1; H4=$H_SEC; S4=$S_SEC; HR4=$H_RSS; SR4=$S_RSS
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 {
     echo "# Benchmarks"
@@ -114,15 +156,18 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
     echo
     echo "## Reports"
     echo
-    echo "Whole-process times (median of $RUNS) on the database of the $N1-row import; the reference is the sqlite3"
-    echo "shell's \`SELECT trafficking_type, count(DISTINCT case_id) FROM flat GROUP BY 1\` on the flat table: $FLAT_SEC s."
+    echo "Whole-process times (median of $RUNS) on the database of the $N1-row import, each against the sqlite3"
+    echo "shell running the nearest GROUP BY on the flat table of the same file (the queries are in Benchmarks/run.sh)."
     echo
-    echo "| command | time |"
-    echo "|---|---:|"
+    echo "| command | htdb | sqlite3 flat GROUP BY | ratio |"
+    echo "|---|---:|---:|---:|"
     printf '%s' "$REPORT_ROWS"
-    echo "| \`htdb summary --year 2021 --state CA --county \"Los Angeles\"\` | $SUMMARY_SEC s |"
+    echo "| \`htdb summary --year 2021 --state CA --county \"Los Angeles\"\` | $SUMMARY_SEC s | $SUMMARY_REF s | $(ratio "$SUMMARY_SEC" "$SUMMARY_REF")× |"
+    echo "| \`htdb summary\` | $SUMMARY_ALL_SEC s | $SUMMARY_ALL_REF s | $(ratio "$SUMMARY_ALL_SEC" "$SUMMARY_ALL_REF")× |"
     echo
     echo "Target: every report and the summary under 200 ms, and faster than the flat GROUP BY."
+    echo
+    echo "$DUCKDB_ROWS"
     echo
     echo "## Export"
     echo

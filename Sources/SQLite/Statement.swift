@@ -59,10 +59,25 @@ public final class Statement {
 
     /// Binds a value to parameter `index`; indexes start at 1.
     public func bind(_ value: SQLBindable?, at index: Int) throws {
+        try bind(value?.sqlValue ?? .null, at: index)
+    }
+
+    /// Binds `count` bytes of UTF-8 at `bytes` without copying them: they must stay unchanged until the statement
+    /// has run and its bindings were cleared (BulkInsert's arena).
+    func bindUncopiedText(_ bytes: UnsafePointer<UInt8>, count: Int, at index: Int) throws {
+        let handle = try live()
+        let rc = bytes.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
+            sqlite3_bind_text64(handle, Int32(clamping: index), $0, UInt64(count), nil, UInt8(SQLITE_UTF8))
+        }
+        if rc != SQLITE_OK { throw bindError(rc, parameter: "\(index)") }
+    }
+
+    /// Binds a value to parameter `index` (1-based), without going through the `SQLBindable` protocol.
+    public func bind(_ value: SQLValue, at index: Int) throws {
         let handle = try live()
         let rc: Int32
         let position = Int32(clamping: index)
-        switch value?.sqlValue ?? .null {
+        switch value {
         case .null: rc = sqlite3_bind_null(handle, position)
         case .integer(let int): rc = sqlite3_bind_int64(handle, position, int)
         case .real(let double): rc = sqlite3_bind_double(handle, position, double)

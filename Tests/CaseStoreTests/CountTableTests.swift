@@ -391,16 +391,16 @@ private enum StoredRows {
 // MARK: - Checking a database
 
 private enum CountCheck {
-    /// The count tables of the schema (at least case_counts, case_venue_counts and their state_* and
-    /// state_victim_* forms).
+    /// The count tables of the schema (case_counts, state_case_counts, state_case_venue_counts and
+    /// state_victim_counts).
     static func tableNames(_ db: Connection) throws -> [String] {
         let names = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '%\\_counts' "
             + "ESCAPE '\\' ORDER BY name").allRows().map { row -> String in
             if case .text(let name) = row[0] { return name }
             return "?"
         }
-        #expect(Set(["case_counts", "case_venue_counts", "state_case_counts", "state_case_venue_counts",
-                     "state_victim_counts", "state_victim_venue_counts"]).isSubset(of: names), "\(names)")
+        #expect(Set(["case_counts", "state_case_counts", "state_case_venue_counts", "state_victim_counts"])
+            .isSubset(of: names), "\(names)")
         return names
     }
 
@@ -866,16 +866,16 @@ struct CountTableTests {
         #expect(try DatabaseCheck.run(db).isOK)
 
         // Committed edits, seen by a read-only connection as `htdb check` opens one: a victim count raised by one,
-        // then (that undone) a case venue count deleted.
+        // then (that undone) a state case venue count deleted.
         let victimRow = "(state, year, trafficking_type, gender, age_group, citizenship) IN (SELECT state, year, "
             + "trafficking_type, gender, age_group, citizenship FROM state_victim_counts ORDER BY 1, 2, 3, 4, 5, 6 "
             + "LIMIT 1)"
-        let venueRow = "(state, county_fips, year, trafficking_type, venue_id) IN (SELECT state, county_fips, year, "
-            + "trafficking_type, venue_id FROM case_venue_counts ORDER BY 1, 2, 3, 4, 5 LIMIT 1)"
+        let venueRow = "(state, year, trafficking_type, venue_id) IN (SELECT state, year, "
+            + "trafficking_type, venue_id FROM state_case_venue_counts ORDER BY 1, 2, 3, 4 LIMIT 1)"
         for (edit, undo, table) in [
             ("UPDATE state_victim_counts SET victims = victims + 1 WHERE \(victimRow)",
              "UPDATE state_victim_counts SET victims = victims - 1 WHERE \(victimRow)", "state_victim_counts"),
-            ("DELETE FROM case_venue_counts WHERE \(venueRow)", nil, "case_venue_counts"),
+            ("DELETE FROM state_case_venue_counts WHERE \(venueRow)", nil, "state_case_venue_counts"),
         ] {
             try db.execute(edit)
             #expect(db.changes == 1, "\(edit)")
@@ -915,7 +915,7 @@ struct CountTableTests {
         #expect(try CountCheck.total(db, "case_counts", "cases") == cases)
         #expect(try CountCheck.total(db, "state_case_counts", "cases") == cases)
         #expect(try CountCheck.total(db, "state_victim_counts", "victims") == victims)
-        #expect(try CountCheck.total(db, "case_venue_counts", "cases")
+        #expect(try CountCheck.total(db, "state_case_venue_counts", "cases")
             == db.scalarInt("SELECT count(*) FROM case_venues"))
         #expect(try DatabaseCheck.run(db).isOK)
         try CountCheck.verify(db, "after migration 0003 of an htdb 0.1.0 database")

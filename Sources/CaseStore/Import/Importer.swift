@@ -24,8 +24,8 @@ public final class Importer {
         // Import writes with foreign-key enforcement off (see importFile); these checks are what make that safe.
         try VocabularyCheck.verify(db)
         validator = try RowValidator(profile: options.profile, geography: try Geography(db), today: options.today)
-        // A bigger page cache for the bulk load (16 MiB); memory stays flat whatever the file size.
-        try db.execute("PRAGMA cache_size = -16384")
+        // A bigger page cache for the bulk load (8 MiB); memory stays flat whatever the file size.
+        try db.execute("PRAGMA cache_size = -8192")
         statements_ = try ImportStatements(db)
     }
 
@@ -136,6 +136,11 @@ final class ImportStatements {
     let renameCase: Statement
     let batchFile: Statement
     let countStatements: CountStatements
+    let nextCaseID: Statement
+    // Multi-row INSERTs for the common case: a new case and its rows (FileRun.stage).
+    let bulkCases: BulkInsert
+    let bulkVenues: BulkInsert
+    let bulkVictims: BulkInsert
 
     init(_ db: Connection) throws {
         self.db = db
@@ -183,6 +188,14 @@ final class ImportStatements {
         renameCase = try db.prepare("UPDATE cases SET case_ref = ? WHERE id = ?")
         batchFile = try db.prepare("SELECT file_name FROM import_batches WHERE id = ?")
         countStatements = try CountStatements(db)
+        nextCaseID = try db.prepare("SELECT coalesce(max(id), 0) + 1 FROM cases")
+        bulkCases = BulkInsert(
+            db, "INSERT INTO cases (id, case_ref, batch_id, reported_on, year, state, county_fips, city, "
+                + "trafficking_type, source_line)", columns: 10)
+        bulkVenues = BulkInsert(db, "INSERT INTO case_venues (case_id, venue_id)", columns: 2)
+        bulkVictims = BulkInsert(
+            db, "INSERT INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, "
+                + "source_line)", columns: 8)
     }
 
     func batch(sha256: String) throws -> Int64? {

@@ -16,7 +16,7 @@ public enum ImportFormat: String, Sendable, CaseIterable {
 }
 
 /// One record of a file (a CSV row or an NDJSON line): the rows it holds and what is wrong with it as a record.
-struct SourceRecord {
+struct SourceRecord: Sendable {
     var line: Int
     /// One row per victim (CSV: always one). Empty when the record could not be read at all.
     var rows: [RawRow]

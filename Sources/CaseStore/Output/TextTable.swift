@@ -32,13 +32,15 @@ public struct TextTable: Sendable {
             for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) }
         }
         func line(_ cells: [String]) -> String {
-            var parts: [String] = []
+            var text = ""
             for index in 0..<columnCount {
                 let cell = index < cells.count ? cells[index] : ""
                 let padding = String(repeating: " ", count: widths[index] - cell.count)
-                parts.append(rightAligned.contains(index) ? padding + cell : cell + padding)
+                if index > 0 { text += "  " }
+                text += rightAligned.contains(index) ? padding + cell : cell + padding
             }
-            return String(parts.joined(separator: "  ").reversed().drop(while: { $0 == " " }).reversed())
+            while text.last == " " { text.removeLast() }
+            return text
         }
         let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
         var lines = [line(headers), rule]

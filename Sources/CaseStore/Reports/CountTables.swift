@@ -1,7 +1,7 @@
 import SQLite
 
-/// The eight count tables the reports read (created by `Migrations/0003_count_tables.sql`): cases or victims,
-/// with or without venue, by county or by state only. Each holds, for every combination of its key columns that
+/// The four count tables the reports read (created by `Migrations/0003_count_tables.sql`): cases by county, cases
+/// by state with and without venue, victims by state. Each holds, for every combination of its key columns that
 /// occurs, how many cases or victims have it; they are derived data that the importer and batch deletion keep equal
 /// to the stored rows in the same transaction, and `htdb check` recomputes.
 struct CountTable: Hashable, Sendable, CaseIterable {
@@ -9,8 +9,17 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     let byVenue: Bool
     let byCounty: Bool
 
-    static let allCases: [CountTable] = [Report.Unit.cases, .victims].flatMap { unit in
-        [true, false].flatMap { county in [false, true].map { CountTable(unit: unit, byVenue: $0, byCounty: county) } }
+    static let cases = CountTable(unit: .cases, byVenue: false, byCounty: true)
+    static let stateCases = CountTable(unit: .cases, byVenue: false, byCounty: false)
+    static let stateCaseVenues = CountTable(unit: .cases, byVenue: true, byCounty: false)
+    static let stateVictims = CountTable(unit: .victims, byVenue: false, byCounty: false)
+    static let allCases: [CountTable] = [cases, stateCases, stateCaseVenues, stateVictims]
+
+    /// The table that has every column a report needs; nil when there is none (victims by county are counted
+    /// from the stored rows).
+    static func covering(unit: Report.Unit, venue: Bool, county: Bool) -> CountTable? {
+        let table = CountTable(unit: unit, byVenue: venue, byCounty: county)
+        return allCases.contains(table) ? table : nil
     }
 
     var name: String {
@@ -58,15 +67,6 @@ struct CountTable: Hashable, Sendable, CaseIterable {
             + keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
     }
 
-    /// Adds to a combination's count, creating it when new.
-    var upsertSQL: String {
-        let columns = keyColumns + [countColumn]
-        return "INSERT INTO \(name) (\(columns.joined(separator: ", "))) VALUES ("
-            + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ") "
-            + "ON CONFLICT (\(keyColumns.joined(separator: ", "))) DO UPDATE SET "
-            + "\(countColumn) = \(countColumn) + excluded.\(countColumn)"
-    }
-
     /// Recomputes every count table from the stored rows (after a batch is deleted).
     static func rebuild(_ db: Connection) throws {
         for table in allCases {
@@ -95,46 +95,70 @@ struct CountTable: Hashable, Sendable, CaseIterable {
 
 /// Changes to the count tables collected while a file is imported, written once before its transaction commits.
 /// Storing a case or victim adds 1 to its combinations; taking a stored case back (a case rejected after some of its
-/// rows were stored, or replaced with --replace) subtracts its rows again.
+/// rows were stored, or replaced with --replace) subtracts its rows again. Keys are small integers, and there are
+/// at most as many as the count tables have rows (thousands, not one per row).
 struct CountDeltas {
     struct Key: Hashable {
-        var state: String
-        var county: String
-        var year: Int
-        var type: String
-        var venue: Int = 0
-        var gender: String = ""
-        var ageGroup: String = ""
-        var citizenship: String = ""
+        /// The USPS code's two ASCII letters.
+        var state: UInt16
+        /// The county's FIPS as a number; -1 for none.
+        var county: Int32
+        var year: Int16
+        var type: UInt8
+        /// 0 for none.
+        var venue: UInt8 = 0
+        var gender: UInt8 = 0
+        var ageGroup: UInt8 = 0
+        var citizenship: UInt8 = 0
     }
 
-    private var deltas: [CountTable: [Key: Int]] = [:]
+    private var deltas: [[Key: Int]] = Array(repeating: [:], count: CountTable.allCases.count)
 
     /// A case's own row and its venue links, counted `sign` times (+1 stored, -1 taken back).
-    mutating func addCase(state: String, county: String?, year: Int, type: String, venues: [Int], sign: Int) {
-        let key = Key(state: state, county: county ?? "", year: year, type: type)
-        add(key, unit: .cases, venues: venues, sign: sign)
+    mutating func addCase(state: String, county: String?, year: Int, type: TraffickingType, venues: [Int], sign: Int) {
+        var key = Key(state: Self.stateKey(state), county: county.flatMap { Int32($0) } ?? -1, year: Int16(year),
+                      type: Self.index(type))
+        deltas[0][key, default: 0] += sign
+        key.county = -1
+        deltas[1][key, default: 0] += sign
+        for venue in venues {
+            key.venue = UInt8(truncatingIfNeeded: venue)
+            deltas[2][key, default: 0] += sign
+        }
     }
 
     /// A victim of a case, counted `sign` times.
-    mutating func addVictim(state: String, county: String?, year: Int, type: String, venues: [Int],
-                            gender: String, ageGroup: String, citizenship: String, sign: Int) {
-        let key = Key(state: state, county: county ?? "", year: year, type: type, gender: gender, ageGroup: ageGroup,
-                      citizenship: citizenship)
-        add(key, unit: .victims, venues: venues, sign: sign)
+    mutating func addVictim(state: String, year: Int, type: TraffickingType, gender: Gender, ageGroup: AgeGroup,
+                            citizenship: Citizenship, sign: Int) {
+        let key = Key(state: Self.stateKey(state), county: -1, year: Int16(year), type: Self.index(type),
+                      gender: Self.index(gender), ageGroup: Self.index(ageGroup), citizenship: Self.index(citizenship))
+        deltas[3][key, default: 0] += sign
     }
 
-    private mutating func add(_ key: Key, unit: Report.Unit, venues: [Int], sign: Int) {
-        for byCounty in [true, false] {
-            var base = key
-            if !byCounty { base.county = "" }
-            deltas[CountTable(unit: unit, byVenue: false, byCounty: byCounty), default: [:]][base, default: 0] += sign
-            for venue in venues {
-                var linked = base
-                linked.venue = venue
-                deltas[CountTable(unit: unit, byVenue: true, byCounty: byCounty), default: [:]][linked, default: 0] += sign
-            }
+    /// Adds another set of changes to these.
+    mutating func merge(_ other: CountDeltas) {
+        for (index, changes) in other.deltas.enumerated() {
+            deltas[index].merge(changes, uniquingKeysWith: +)
         }
+    }
+
+    private static func stateKey(_ code: String) -> UInt16 {
+        var key: UInt16 = 0
+        for byte in code.utf8.prefix(2) { key = key << 8 | UInt16(byte) }
+        return key
+    }
+
+    private static func stateCode(_ key: UInt16) -> String {
+        String(decoding: [UInt8(key >> 8), UInt8(key & 0xFF)], as: UTF8.self)
+    }
+
+    private static func index<T: VocabularyTerm>(_ term: T) -> UInt8 {
+        UInt8(T.allCases.firstIndex(of: term).map { T.allCases.distance(from: T.allCases.startIndex, to: $0) } ?? 0)
+    }
+
+    private static func code<T: VocabularyTerm>(_ index: UInt8, as type: T.Type) -> String {
+        let all = Array(T.allCases)
+        return Int(index) < all.count ? all[Int(index)].rawValue : ""
     }
 
     /// Subtracts everything stored for case `id` (its row, venue links and victims), before it is deleted.
@@ -146,7 +170,7 @@ struct CountDeltas {
         let state = caseRow.string(0) ?? ""
         let county = caseRow.string(1)
         let year = caseRow.int(2)
-        let type = caseRow.string(3) ?? ""
+        let type = TraffickingType(rawValue: caseRow.string(3) ?? "") ?? .notSpecified
         try caseRow.reset()
         var venues: [Int] = []
         defer { try? statements.venues.reset() }
@@ -157,36 +181,61 @@ struct CountDeltas {
         defer { try? victims.reset() }
         try victims.bind(id, at: 1)
         while try victims.step() {
-            addVictim(state: state, county: county, year: year, type: type, venues: venues,
-                      gender: victims.string(0) ?? "", ageGroup: victims.string(1) ?? "",
-                      citizenship: victims.string(2) ?? "", sign: -1)
+            addVictim(state: state, year: year, type: type, gender: Gender(rawValue: victims.string(0) ?? "") ?? .unknown,
+                      ageGroup: AgeGroup(rawValue: victims.string(1) ?? "") ?? .unknown,
+                      citizenship: Citizenship(rawValue: victims.string(2) ?? "") ?? .unknown, sign: -1)
         }
     }
 
-    /// Writes the collected changes and removes combinations that fell to zero.
+    /// Writes the collected changes and removes combinations that fell to zero. Additions go in key order through
+    /// multi-row upserts (there can be a few hundred thousand); subtractions, rare, one by one.
     mutating func write(to db: Connection) throws {
-        for (table, changes) in deltas {
-            let upsert = try db.prepare(table.upsertSQL)
+        for (table, changes) in zip(CountTable.allCases, deltas) {
+            let add = BulkInsert(db, "INSERT INTO \(table.name) (\((table.keyColumns + [table.countColumn]).joined(separator: ", ")))",
+                                 columns: table.keyColumns.count + 1,
+                                 tail: "ON CONFLICT (\(table.keyColumns.joined(separator: ", "))) DO UPDATE SET "
+                                     + "\(table.countColumn) = \(table.countColumn) + excluded.\(table.countColumn)")
             let subtract = try db.prepare(table.subtractSQL)
-            for (key, delta) in changes where delta != 0 {
-                var values: [SQLValue] = [.text(key.state)]
-                if table.byCounty { values.append(.text(key.county)) }
-                values += [.integer(Int64(key.year)), .text(key.type)]
-                if table.byVenue { values.append(.integer(Int64(key.venue))) }
-                if table.unit == .victims { values += [.text(key.gender), .text(key.ageGroup), .text(key.citizenship)] }
+            for (key, delta) in changes.sorted(by: { Self.precedes($0.key, $1.key) }) where delta != 0 {
+                let values = keyValues(key, table)
                 if delta > 0 {
-                    try upsert.bind(values + [.integer(Int64(delta))])
-                    try upsert.run()
+                    for value in values { add.append(value) }
+                    add.append(.integer(Int64(delta)))
                 } else {
-                    try subtract.bind([.integer(Int64(-delta))] + values)
+                    try subtract.bind(.integer(Int64(-delta)), at: 1)
+                    for (index, value) in values.enumerated() { try subtract.bind(value, at: index + 2) }
                     try subtract.run()
                     // Rows taken back were counted when stored: a missing combination means the tables are broken.
                     guard db.changes == 1 else { throw CountTableError.missingCombination(table: table.name) }
                 }
             }
+            try add.flush()
             try db.execute("DELETE FROM \(table.name) WHERE \(table.countColumn) = 0")
         }
-        deltas.removeAll()
+        deltas = Array(repeating: [:], count: CountTable.allCases.count)
+    }
+
+    /// A key's column values for `table`, in its key-column order.
+    private func keyValues(_ key: Key, _ table: CountTable) -> [SQLValue] {
+        var values: [SQLValue] = [.text(Self.stateCode(key.state))]
+        if table.byCounty {
+            let digits = String(key.county)
+            values.append(.text(key.county < 0 ? "" : String(repeating: "0", count: max(0, 5 - digits.count)) + digits))
+        }
+        values += [.integer(Int64(key.year)), .text(Self.code(key.type, as: TraffickingType.self))]
+        if table.byVenue { values.append(.integer(Int64(key.venue))) }
+        if table.unit == .victims {
+            values += [.text(Self.code(key.gender, as: Gender.self)), .text(Self.code(key.ageGroup, as: AgeGroup.self)),
+                       .text(Self.code(key.citizenship, as: Citizenship.self))]
+        }
+        return values
+    }
+
+    /// Roughly the tables' primary-key order, so the upserts walk their B-trees forward.
+    private static func precedes(_ a: Key, _ b: Key) -> Bool {
+        (a.state, a.county, a.year, a.type, a.venue) < (b.state, b.county, b.year, b.type, b.venue)
+            || ((a.state, a.county, a.year, a.type, a.venue) == (b.state, b.county, b.year, b.type, b.venue)
+                && (a.gender, a.ageGroup, a.citizenship) < (b.gender, b.ageGroup, b.citizenship))
     }
 }
 

@@ -39,9 +39,17 @@ public struct Report: Sendable, Equatable {
     public static func make(by dimensions: [Dimension], filters: ReportFilters, suppression: Suppression,
                             in db: Connection, labels: Labels) throws -> Report {
         let unit: Unit = dimensions.contains(where: \.isVictimDimension) ? .victims : .cases
-        let (totalSQL, sql, arguments) = filters.venue != nil && dimensions.contains(.venue)
-            ? rowQueries(dimensions, unit: unit, filters: filters)
-            : countTableQueries(dimensions, unit: unit, filters: filters)
+        let needsCounty = filters.countyFIPS != nil || dimensions.contains(.county)
+        let needsVenue = filters.venue != nil || dimensions.contains(.venue)
+        // The other venues of the cases that have the filter's venue (--by venue --venue X) are not in the count
+        // tables, nor are victims by county.
+        let (totalSQL, sql, arguments) =
+            if let table = CountTable.covering(unit: unit, venue: needsVenue, county: needsCounty),
+               !(filters.venue != nil && dimensions.contains(.venue)) {
+                countTableQueries(dimensions, table: table, filters: filters)
+            } else {
+                rowQueries(dimensions, unit: unit, filters: filters)
+            }
         let totalStatement = try db.prepare(totalSQL)
         try totalStatement.bind(arguments)
         let total = try totalStatement.step() ? totalStatement.int(0) : 0
@@ -65,31 +73,31 @@ public struct Report: Sendable, Equatable {
 
     /// The total and the breakdown as sums over the smallest count table that has every column needed (see
     /// `CountTable`).
-    private static func countTableQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
+    private static func countTableQueries(_ dimensions: [Dimension], table: CountTable, filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
-        let needsCounty = filters.countyFIPS != nil || dimensions.contains(.county)
-        let table = CountTable(unit: unit, byVenue: filters.venue != nil || dimensions.contains(.venue),
-                               byCounty: needsCounty)
+        let unit = table.unit
         let (conditions, arguments) = filters.sql(on: .countTable)
         // The total is of the units in scope: with venue as a dimension (but no venue filter), a case with several
         // venues still counts once in it.
-        let totalTable = filters.venue == nil ? CountTable(unit: unit, byVenue: false, byCounty: needsCounty) : table
+        let totalTable = filters.venue == nil
+            ? CountTable(unit: unit, byVenue: false, byCounty: table.byCounty) : table
         let columns = dimensions.map(\.column).joined(separator: ", ")
         return ("SELECT coalesce(sum(\(unit.rawValue)), 0) FROM \(totalTable.name) WHERE \(conditions)",
                 "SELECT \(columns), sum(\(unit.rawValue)) FROM \(table.name) WHERE \(conditions) GROUP BY \(columns)",
                 arguments)
     }
 
-    /// The same counted over the stored rows, for what the count tables cannot give: the other venues of the
-    /// cases that have the filter's venue (`--by venue --venue X`).
+    /// The same counted over the stored rows, for what the count tables cannot give: victims by county (a county
+    /// scope is a range of the `cases_by_place` index), and the other venues of the cases that have the filter's
+    /// venue (`--by venue --venue X`).
     private static func rowQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
         let (conditions, arguments) = filters.sql(on: .cases)
-        let from = unit == .cases ? "cases c" : "victims x JOIN cases c ON c.id = x.case_id"
+        let from = unit == .cases ? "cases c" : "cases c JOIN victims x ON x.case_id = c.id"
+        let venues = dimensions.contains(.venue) ? " JOIN case_venues cv ON cv.case_id = c.id" : ""
         let columns = dimensions.map(\.rowExpression).joined(separator: ", ")
         return ("SELECT count(*) FROM \(from) WHERE \(conditions)",
-                "SELECT \(columns), count(*) FROM \(from) JOIN case_venues cv ON cv.case_id = c.id WHERE \(conditions) "
-                    + "GROUP BY \(columns)",
+                "SELECT \(columns), count(*) FROM \(from)\(venues) WHERE \(conditions) GROUP BY \(columns)",
                 arguments)
     }
 

@@ -1,0 +1,153 @@
+import Foundation
+
+/// A record read and checked, ready to be stored: what the reading thread hands the storing one.
+struct CheckedRecord: Sendable {
+    var line: Int
+    /// Problems with the record itself (field count, encoding, JSON syntax and types).
+    var issues: [RowIssue]
+    var caseRef: String?
+    /// One per row of the record (CSV: one), in order.
+    var validations: [RowValidation]
+}
+
+/// What the reading thread reports, in file order.
+enum ReadEvent: Sendable {
+    case record(CheckedRecord)
+    case warning(RowIssue)
+    /// Bytes of the file read so far (for progress).
+    case progress(Int)
+    /// The rest of the file cannot be read.
+    case failed(FileIssue)
+}
+
+/// Reads and checks a file's records on a thread of its own while the caller stores them, so parsing and
+/// validation (about half of an import's work) overlap with SQLite's. Records come out in file order, in batches,
+/// through a bounded queue: memory stays flat however large the file.
+///
+///     let reader = RecordReader(source: source, validator: validator)
+///     reader.start()
+///     defer { reader.stop() }
+///     while let batch = reader.next() { for event in batch { ... } }
+final class RecordReader: @unchecked Sendable {
+    // The source and validator are used by the reading thread only, from start() until it finishes.
+    private var source: any RowSource
+    private let validator: RowValidator
+    private let queue = BoundedQueue<[ReadEvent]>(capacity: 4)
+    private let finished = DispatchSemaphore(value: 0)
+    private var started = false
+
+    /// Records per batch handed over (one lock round-trip each).
+    static let batchSize = 256
+
+    init(source: any RowSource, validator: RowValidator) {
+        self.source = source
+        self.validator = validator
+    }
+
+    func start() {
+        started = true
+        let thread = Thread { [self] in
+            read()
+            finished.signal()
+        }
+        thread.name = "htdb import reader"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// The next batch of events, or nil when the file is done.
+    func next() -> [ReadEvent]? { queue.receive() }
+
+    /// Stops the reading thread (if it is still reading) and waits for it: after this the source is free again.
+    func stop() {
+        guard started else { return }
+        started = false
+        queue.cancel()
+        finished.wait()
+    }
+
+    private func read() {
+        var batch: [ReadEvent] = []
+        batch.reserveCapacity(Self.batchSize + 8)
+        var warningsSent = 0
+        var records = 0
+        func sendWarnings() {
+            while warningsSent < source.warnings.count {
+                batch.append(.warning(source.warnings[warningsSent]))
+                warningsSent += 1
+            }
+        }
+        defer { queue.finish() }
+        sendWarnings()
+        do {
+            while let record = try source.next() {
+                let validations = record.rows.map(validator.validate)
+                batch.append(.record(CheckedRecord(line: record.line, issues: record.issues, caseRef: record.caseRef,
+                                                   validations: validations)))
+                sendWarnings()
+                records += 1
+                if records % Self.batchSize == 0 {
+                    batch.append(.progress(source.bytesConsumed))
+                    guard queue.send(batch) else { return }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+        } catch {
+            batch.append(.failed(error))
+        }
+        sendWarnings()
+        _ = queue.send(batch)
+    }
+}
+
+/// A first-in first-out queue between one producing and one consuming thread that holds at most `capacity`
+/// elements: `send` waits while it is full, `receive` while it is empty.
+final class BoundedQueue<Element>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var elements: [Element] = []
+    private let capacity: Int
+    private var finished = false
+    private var cancelled = false
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Adds an element; false when the consumer has cancelled (the producer should stop).
+    func send(_ element: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while elements.count >= capacity && !cancelled { condition.wait() }
+        guard !cancelled else { return false }
+        elements.append(element)
+        condition.broadcast()
+        return true
+    }
+
+    /// No more elements will come.
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next element, or nil once the producer has finished and everything was received (or after cancel).
+    func receive() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while elements.isEmpty && !finished && !cancelled { condition.wait() }
+        guard !cancelled, !elements.isEmpty else { return nil }
+        condition.broadcast()
+        return elements.removeFirst()
+    }
+
+    /// The consumer stops: pending elements are dropped and a waiting producer is released.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        elements.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}

@@ -1,0 +1,95 @@
+import CaseStore
+import Foundation
+import SQLite
+import Testing
+
+/// The bulk-load paths of the importer: multi-row INSERTs with a row-by-row replay when a staged row conflicts,
+/// and the cases_by_place index set aside during a large load and built again in the same transaction.
+@Suite("Import: multi-row inserts and the index set aside")
+struct ImportBulkLoadTests {
+    let harness: ImportHarness
+
+    init() throws {
+        harness = try ImportHarness()
+    }
+
+    private func placeIndexSQL() throws -> String? {
+        let rows = try harness.connection.prepare(
+            "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = 'cases_by_place'").allRows()
+        if case .text(let sql)? = rows.first?.first { return sql }
+        return nil
+    }
+
+    /// `count` cases, case i with 1 + i % 3 victims, each victim with its own victim_id.
+    private func cases(_ count: Int, prefix: String = "K", year: Int = 2021) -> [ExportRow] {
+        (0..<count).flatMap { index in
+            (0..<(1 + index % 3)).map { victim in
+                var row = ExportRow.victim("\(prefix)-\(index)", id: "v\(victim)", gender: victim == 0 ? "Male" : "Female")
+                row.reportedOn = "\(year)-05-0\(1 + index % 9)"
+                row.venues = index % 2 == 0 ? "Hotel/Motel" : ""
+                return row
+            }
+        }
+    }
+
+    @Test func theIndexIsBuiltAgainAfterALargeLoadAndKeptWhenTheLoadFails() throws {
+        let before = try #require(try placeIndexSQL())
+        let loaded = try harness.importRows(cases(600), name: "big.csv")
+        #expect(loaded.outcome == .imported)
+        #expect(try placeIndexSQL() == before)
+        #expect(try DatabaseCheck.run(harness.connection).isOK)
+
+        var failing = cases(300, prefix: "F")
+        failing[150].gender = "Robot"
+        let failed = try harness.importRows(failing, name: "failing.csv")
+        #expect(failed.outcome == .failed)
+        #expect(try placeIndexSQL() == before)
+        #expect(try harness.count("cases") == 600)
+
+        // A small file next to many stored cases keeps the index as it is.
+        let small = try harness.importRows(cases(3, prefix: "S"), name: "small.csv")
+        #expect(small.outcome == .imported)
+        #expect(try placeIndexSQL() == before)
+    }
+
+    @Test func everyRowOfManyFlushesIsStoredWithItsPosition() throws {
+        let rows = cases(1000)
+        let summary = try harness.importRows(rows, name: "many.csv")
+        #expect(summary.outcome == .imported)
+        #expect(summary.casesImported == 1000)
+        #expect(summary.victimsImported == rows.count)
+        let positions = try harness.connection.prepare(
+            "SELECT count(*), sum(position), max(position) FROM victims").allRows()
+        // Case i has victims 1 ... 1 + i % 3.
+        let expectedSum = (0..<1000).reduce(0) { sum, index in sum + (1...(1 + index % 3)).reduce(0, +) }
+        #expect(positions == [[.integer(Int64(rows.count)), .integer(Int64(expectedSum)), .integer(3)]])
+        let lines = try harness.connection.prepare(
+            "SELECT min(source_line), max(source_line) FROM victims").allRows()
+        #expect(lines == [[.integer(2), .integer(Int64(rows.count + 1))]])
+        #expect(try DatabaseCheck.run(harness.connection).isOK)
+    }
+
+    @Test func aConflictDeepInAFileIsFoundByTheReplayAndOnlyItsCaseIsRejected() throws {
+        _ = try harness.importRows([ExportRow.victim("K-700", id: "old")], name: "earlier.csv")
+        let rows = cases(1000)
+        let summary = try harness.importRows(rows, name: "later.csv") { $0.onError = .skip }
+        #expect(summary.outcome == .imported)
+        #expect(summary.casesImported == 999)
+        let firstLine = 2 + (0..<700).reduce(0) { $0 + 1 + $1 % 3 }
+        #expect(harness.issueLocations(in: harness.folder.path("later.csv")) == [IssueLocation(firstLine, "case_id")])
+        #expect(try harness.victims(of: "K-700").map(\.[1]) == ["old"])
+        #expect(try DatabaseCheck.run(harness.connection).isOK)
+    }
+
+    @Test func aVictimIdRepeatedInAStagedCaseIsReportedOnItsLine() throws {
+        var rows = cases(400)
+        // Case 301 has two victims (v0, v1); make the second repeat the first.
+        let index = try #require(rows.firstIndex { $0.caseID == "K-301" && $0.victimID == "v1" })
+        rows[index].victimID = "v0"
+        let summary = try harness.importRows(rows, name: "repeat.csv") { $0.onError = .skip }
+        #expect(summary.outcome == .imported)
+        #expect(summary.casesImported == 399)
+        #expect(harness.issueLocations(in: harness.folder.path("repeat.csv")) == [IssueLocation(index + 2, "victim_id")])
+        #expect(try DatabaseCheck.run(harness.connection).isOK)
+    }
+}
