@@ -161,7 +161,7 @@ extension SynthVictim {
     static func random(ref: String, _ random: inout SeededRandom) -> SynthVictim {
         var victim = SynthVictim(ref: ref, gender: random.chance(0.1) ? nil : random.pick(Gender.allCases),
                                  ageGroup: nil, age: nil,
-                                 citizenship: random.chance(0.15) ? nil : random.pick(Citizenship.allCases))
+                                 citizenship: random.chance(0.15) ? nil : random.pick(Citizenship.hotlineCases))
         if random.chance(0.2) {
             victim.age = random.int(10...60)
         } else if random.chance(0.85) {

@@ -75,7 +75,9 @@ struct VocabularyTests {
     }
 
     private func checkTerms<T: VocabularyTerm>(_ type: T.Type, _ spec: [(String, String, [String])]) throws {
-        #expect(T.allCases.map(\.code) == spec.map(\.0))
+        // The spec's terms are the hotline's; the CTDC import's own terms (migration 0004) come after them.
+        #expect(T.hotlineCases.map(\.code) == spec.map(\.0))
+        #expect(Array(T.allCases.prefix(spec.count)) == T.hotlineCases)
         for (code, label, others) in spec {
             let term = try #require(T(rawValue: code))
             #expect(term.label == label)
@@ -95,7 +97,8 @@ struct VocabularyTests {
         try checkTerms(Gender.self, SpecVocabulary.genders)
         try checkTerms(AgeGroup.self, SpecVocabulary.ageGroups)
         try checkTerms(Citizenship.self, SpecVocabulary.citizenships)
-        #expect(Venue.all.map(\.code) == SpecVocabulary.venues.map(\.0))
+        #expect(Venue.hotline.map(\.code) == SpecVocabulary.venues.map(\.0))
+        #expect(Venue.all.dropFirst(Venue.hotline.count).map(\.code) == CTDCVocabulary.venues.map(\.code))
         for (index, (code, label, kind, others)) in SpecVocabulary.venues.enumerated() {
             let venue = Venue.all[index]
             #expect(venue.id == index + 1)
@@ -141,14 +144,23 @@ struct VocabularyTests {
         let folder = try TemporaryDirectory()
         let db = try CaseDatabase.openForWriting(at: folder.path("vocab.db")).connection
         func expected(_ spec: [(String, String, [String])]) -> [[SQLValue]] { spec.map { [.text($0.0), .text($0.1)] } }
-        #expect(try lookup(db, TraffickingType.tableName) == expected(SpecVocabulary.traffickingTypes))
+        // The spec's terms, then those migration 0004 adds for the CTDC import.
+        func ctdc(_ term: CTDCVocabulary.Term) -> [SQLValue] { [.text(term.code), .text(term.label)] }
+        #expect(try lookup(db, TraffickingType.tableName)
+            == expected(SpecVocabulary.traffickingTypes) + [ctdc(CTDCVocabulary.otherExploitation)])
         #expect(try lookup(db, Gender.tableName) == expected(SpecVocabulary.genders))
         #expect(try lookup(db, AgeGroup.tableName) == expected(SpecVocabulary.ageGroups))
-        #expect(try lookup(db, Citizenship.tableName) == expected(SpecVocabulary.citizenships))
+        #expect(try lookup(db, Citizenship.tableName)
+            == expected(SpecVocabulary.citizenships) + [ctdc(CTDCVocabulary.national)])
         let venues = try db.prepare("SELECT id, code, label, kind FROM venues ORDER BY id").allRows()
-        #expect(venues == SpecVocabulary.venues.enumerated().map {
+        let specVenues: [[SQLValue]] = SpecVocabulary.venues.enumerated().map {
             [.integer(Int64($0.offset + 1)), .text($0.element.0), .text($0.element.1), .text($0.element.2)]
-        })
+        }
+        let ctdcVenues: [[SQLValue]] = CTDCVocabulary.venues.enumerated().map {
+            [.integer(Int64(SpecVocabulary.venues.count + $0.offset + 1)), .text($0.element.code),
+             .text($0.element.label), .text($0.element.kind?.rawValue ?? "")]
+        }
+        #expect(venues == specVenues + ctdcVenues)
         let aliases = try db.prepare("SELECT v.code, a.alias FROM venue_aliases a JOIN venues v ON v.id = a.venue_id ORDER BY a.venue_id, a.rowid").allRows()
         #expect(aliases == SpecVocabulary.venues.flatMap { venue in venue.3.map { [.text(venue.0), .text($0)] } })
     }
@@ -156,7 +168,7 @@ struct VocabularyTests {
     @Test func listingHoldsEveryVocabulary() throws {
         let listing = VocabularyListing.builtIn
         #expect(listing.vocabularies.map(\.column) == ["trafficking_type", "gender", "age_group", "citizenship", "venues"])
-        #expect(listing.vocabularies.last?.terms.count == 33)
+        #expect(listing.vocabularies.last?.terms.count == 33 + CTDCVocabulary.venues.count)
         let json = try listing.json()
         let decoded = try JSONDecoder().decode(VocabularyListing.self, from: Data(json.utf8))
         #expect(decoded == listing)

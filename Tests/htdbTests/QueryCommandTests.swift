@@ -63,7 +63,7 @@ struct QueryCommandTests {
         #expect(version.status == 0)
         #expect(version.stdout == "user_version\r\n\(Migration.bundled.count)\r\n")
         let info = try query(["PRAGMA table_info(cases)", "--format", "ndjson"])
-        #expect(info.stdout.split(separator: "\n").count == 10)
+        #expect(info.stdout.split(separator: "\n").count == 11)  // 10 columns, and country since migration 0004
         let recursive = try query(["WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5) SELECT sum(i) AS s FROM n", "--format", "csv"])
         #expect(recursive.stdout == "s\r\n15\r\n")
     }

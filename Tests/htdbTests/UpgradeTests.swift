@@ -13,9 +13,14 @@ struct UpgradeTests {
     private func digest(_ path: String) throws -> [String: String] {
         let db = try Connection(path: path, mode: .readOnly)
         var result: [String: String] = [:]
+        // The columns of htdb 0.1.0's schema (later migrations add columns: they are checked on their own).
+        let columns = [
+            "cases": "id, case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type, source_line",
+            "victims": "id, case_id, position, victim_ref, gender, age_group, age, citizenship, source_line",
+        ]
         for (table, order) in [("import_batches", "id"), ("cases", "id"), ("victims", "id"),
                                ("case_venues", "case_id, venue_id")] {
-            let rows = try db.prepare("SELECT * FROM \(table) ORDER BY \(order)").allRows()
+            let rows = try db.prepare("SELECT \(columns[table] ?? "*") FROM \(table) ORDER BY \(order)").allRows()
             result[table] = "\(rows.count):" + SHA256.hash(Array("\(rows)".utf8)).hex
         }
         return result
@@ -32,6 +37,11 @@ struct UpgradeTests {
         let migrate = try CLI.run(["migrate", "--db", copy])
         #expect(migrate.status == 0, "\(migrate.stderr)")
         #expect(try digest(copy) == before)
+        // Migration 0004 (CTDC): every case stored before is in the US, no victim has a nationality yet.
+        let upgraded = try Connection(path: copy, mode: .readOnly)
+        #expect(try upgraded.scalarInt("SELECT count(*) FROM cases WHERE country = 'US'") == 500)
+        #expect(try upgraded.scalarInt("SELECT count(*) FROM victims WHERE nationality IS NOT NULL") == 0)
+        #expect(try upgraded.scalarInt("SELECT count(*) FROM case_facts") == 500)
         let status = try CLI.run(["migrate", "--status", "--db", copy])
         #expect(!status.stdout.contains("pending"))
         #expect(try CLI.run(["check", "--db", copy]).status == 0)

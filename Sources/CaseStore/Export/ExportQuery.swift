@@ -132,7 +132,7 @@ extension CaseExport {
                     (SELECT count(*) FROM victims n WHERE n.case_id = c.id),
                     c.batch_id
                 FROM cases c
-                JOIN states s ON s.code = c.state
+                LEFT JOIN states s ON s.code = c.state  -- a case outside the US has none
                 JOIN trafficking_types t ON t.code = c.trafficking_type
                 LEFT JOIN counties co ON co.fips = c.county_fips
                 WHERE \(conditions)

@@ -34,6 +34,8 @@ struct FileRun {
     private var replaced: [(caseRef: String, oldID: Int64)] = []
     /// The CSV source, kept for the rejects pass (its header and column mapping).
     private var csvSource: CSVRowSource?
+    /// The CTDC source, kept for the rejects pass (its header and delimiter).
+    private var ctdcSource: CTDCRowSource?
     /// What this file changes in the count tables, written by finishBatch.
     private var counts = CountDeltas()
     /// Records staged for multi-row INSERTs, not yet written (see `stage`).
@@ -76,6 +78,7 @@ struct FileRun {
 
     /// Reads every record, storing valid rows and noting invalid ones.
     mutating func load(sha256: String) throws {
+        if importer.options.profile.dataSource == .ctdc { return try loadCTDC(sha256: sha256) }
         let source: any RowSource
         do {
             switch format {
@@ -116,6 +119,64 @@ struct FileRun {
                     failFile(issue)
                     return
                 }
+            }
+        }
+        try writeStaged()
+        events.progress(totalBytes, totalBytes, rowsRead)
+        try settleReplacements()
+    }
+
+    /// Reads a CTDC file (`--profile ctdc`): each data row is one case with one victim, mapped by ``CTDCMapping``,
+    /// whose reference is `ctdc-` + the first 12 hex digits of the file's sha256 + `-` + the row's number, so that
+    /// identical rows stay different victims and the same file always gives the same references. Rows are read
+    /// and mapped on this thread (the mapping is cheap next to storing) and stored as hotline records are.
+    private mutating func loadCTDC(sha256: String) throws {
+        guard importer.options.format != .ndjson, let countries = importer.ctdcCountries else {
+            failFile(FileIssue(line: 0, column: "", message: "the ctdc profile reads CSV files only"))
+            return
+        }
+        var source: CTDCRowSource
+        do {
+            source = try CTDCRowSource(path: path, encoding: importer.options.encoding)
+        } catch {
+            failFile(error)
+            return
+        }
+        ctdcSource = source
+        let mapping = CTDCMapping(header: source.header, countries: countries)
+        try statements.insertBatch.run(
+            (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
+        batchID = db.lastInsertRowID
+        staged.nextCaseID = try Self.scalar(statements.nextCaseID)
+        try setIndexesAside()
+        for warning in source.warnings { warn(warning) }
+        let prefix = "ctdc-" + sha256.prefix(12) + "-"
+        while true {
+            let row: CTDCRowSource.Row
+            do {
+                guard let next = try source.next() else { break }
+                row = next
+            } catch {
+                failFile(error)
+                return
+            }
+            rowsRead += 1
+            let caseRef = prefix + String(row.number)
+            var validation = RowValidation(caseRef: caseRef, caseRecord: nil, victim: nil, issues: row.issues)
+            if row.issues.isEmpty {
+                switch mapping.map(fields: row.fields, line: row.line) {
+                case .success(let victim):
+                    let (caseRecord, victimRecord) = CTDCMapping.records(victim, caseRef: caseRef)
+                    validation.caseRecord = caseRecord
+                    validation.victim = victimRecord
+                case .failure(let rejected):
+                    validation.issues = rejected.issues
+                }
+            }
+            try take(CheckedRecord(line: row.line, issues: [], caseRef: caseRef, validations: [validation]))
+            if rowsRead % RecordReader.batchSize == 0 {
+                events.progress(source.bytesConsumed, totalBytes, rowsRead)
+                if events.shouldStop() { throw ImportError.interrupted(path: path) }
             }
         }
         try writeStaged()
@@ -241,13 +302,14 @@ struct FileRun {
         cases.append(id)
         cases.append(text: row.caseRef)
         cases.append(batchID)
-        cases.append(text: row.reportedOn)
+        cases.append(text: row.reportedOn.isEmpty ? nil : row.reportedOn)
         cases.append(Int64(row.year))
-        cases.append(text: row.state)
+        cases.append(text: row.state.isEmpty ? nil : row.state)
         cases.append(text: row.countyFIPS)
         cases.append(text: row.city)
         cases.append(text: row.traffickingType.code)
         cases.append(Int64(line))
+        cases.append(text: row.country)
         for venue in row.venueIDs {
             statements.bulkVenues.append(id)
             statements.bulkVenues.append(Int64(venue))
@@ -266,6 +328,7 @@ struct FileRun {
         victims.append(victim.age.map(Int64.init))
         victims.append(text: victim.citizenship.code)
         victims.append(Int64(line))
+        victims.append(text: victim.nationality)
         let stored = open.record
         staged.counts.addVictim(state: stored.state, year: stored.year, type: stored.traffickingType,
                                 gender: victim.gender, ageGroup: victim.ageGroup, citizenship: victim.citizenship,
@@ -398,13 +461,14 @@ struct FileRun {
         let insert = statements.insertCase
         try insert.bind(record.caseRef, at: 1)
         try insert.bind(batchID, at: 2)
-        try insert.bind(record.reportedOn, at: 3)
+        try insert.bind(record.reportedOn.isEmpty ? nil : record.reportedOn, at: 3)
         try insert.bind(record.year, at: 4)
-        try insert.bind(record.state, at: 5)
+        try insert.bind(record.state.isEmpty ? nil : record.state, at: 5)
         try insert.bind(record.countyFIPS, at: 6)
         try insert.bind(record.city, at: 7)
         try insert.bind(record.traffickingType.code, at: 8)
         try insert.bind(line, at: 9)
+        try insert.bind(record.country, at: 10)
         try insert.run()
         guard db.changes == 1 else { return false }
         let id = db.lastInsertRowID
@@ -430,6 +494,7 @@ struct FileRun {
         try insert.bind(victim.age, at: 6)
         try insert.bind(victim.citizenship.code, at: 7)
         try insert.bind(line, at: 8)
+        try insert.bind(victim.nationality, at: 9)
         do {
             try insert.run()
             return true
@@ -463,6 +528,7 @@ struct FileRun {
     /// The first case column on which two rows of a case differ, or nil when they agree.
     static func firstDifference(_ a: CaseRecord, _ b: CaseRecord) -> ExportColumn? {
         if a.reportedOn != b.reportedOn { return .reportedOn }
+        if a.country != b.country { return .state }
         if a.state != b.state { return .state }
         if a.countyFIPS != b.countyFIPS { return .county }
         if a.city != b.city { return .city }
@@ -534,6 +600,16 @@ struct FileRun {
         }
         do {
             switch format {
+            case _ where ctdcSource != nil:
+                guard let source = ctdcSource else { return }
+                try writer.write(record: ["line", "error"] + source.headerFields)
+                try CTDCRowSource.forEachRecord(path: path, source: source) { record in
+                    guard let why = invalidLines[record.line] else { return }
+                    rejected += 1
+                    var fields: [[UInt8]] = [Array(String(record.line).utf8), Array(why.utf8)]
+                    fields += (0..<record.count).map { record.bytes($0) }
+                    try Self.withBuffers(fields) { try writer.write(recordBytes: $0) }
+                }
             case .csv:
                 guard let source = csvSource else { return }
                 // line and error come first, so they stay in their columns even when a row has too many fields.

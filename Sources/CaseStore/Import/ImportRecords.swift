@@ -43,16 +43,18 @@ extension ExportColumn {
 /// A case's fields once checked and resolved to codes: what the `cases` and `case_venues` tables store.
 public struct CaseRecord: Equatable, Sendable {
     public var caseRef: String
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`; empty when the source gives only the year (CTDC), stored as NULL.
     public var reportedOn: String
     public var year: Int
-    /// USPS code.
+    /// USPS code; empty for a case with no US state (CTDC), stored as NULL.
     public var state: String
     public var countyFIPS: String?
     public var city: String?
     public var traffickingType: TraffickingType
     /// Venue ids, ascending, each once.
     public var venueIDs: [Int]
+    /// ISO 3166-1 alpha-2: where the case is (every hotline case is in the US).
+    public var country: String = "US"
 }
 
 /// A victim's fields once checked and resolved to codes.
@@ -62,6 +64,8 @@ public struct VictimRecord: Equatable, Sendable {
     public var ageGroup: AgeGroup
     public var age: Int?
     public var citizenship: Citizenship
+    /// ISO 3166-1 alpha-2 of the victim's nationality; nil when unknown (hotline victims).
+    public var nationality: String? = nil
 }
 
 /// A problem with one field of one row, printed as `FILE:LINE:COLUMN: message`. The message never holds a victim

@@ -15,6 +15,8 @@ public final class Importer {
     public let options: ImportOptions
     let validator: RowValidator
     let statements_: ImportStatements
+    /// The countries a CTDC file's codes resolve to (the `ctdc` profile only).
+    let ctdcCountries: CTDCCountries?
 
     /// - Throws: `Profile.Invalid` when the profile names codes the database does not have; `SQLiteError`.
     public init(database: CaseDatabase, options: ImportOptions) throws {
@@ -27,6 +29,7 @@ public final class Importer {
         // A bigger page cache for the bulk load (8 MiB); memory stays flat whatever the file size.
         try db.execute("PRAGMA cache_size = -8192")
         statements_ = try ImportStatements(db)
+        ctdcCountries = options.profile.dataSource == .ctdc ? try CTDCCountries.load(db) : nil
     }
 
     /// Imports one file. Validation problems are reported through `events` and in the summary's outcome; only
@@ -163,13 +166,13 @@ final class ImportStatements {
         insertCase = try db.prepare(
             """
             INSERT INTO cases (case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type,
-                source_line)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                source_line, country)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (case_ref) DO NOTHING
             """, persistent: true)
         findCase = try db.prepare(
             """
-            SELECT id, batch_id, source_line, reported_on, year, state, county_fips, city, trafficking_type
+            SELECT id, batch_id, source_line, reported_on, year, state, county_fips, city, trafficking_type, country
             FROM cases WHERE case_ref = ?
             """, persistent: true)
         findCaseInBatch = try db.prepare("SELECT id FROM cases WHERE case_ref = ? AND batch_id = ?")
@@ -178,8 +181,9 @@ final class ImportStatements {
         nextPosition = try db.prepare("SELECT coalesce(max(position), 0) + 1 FROM victims WHERE case_id = ?")
         insertVictim = try db.prepare(
             """
-            INSERT INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, source_line)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, source_line,
+                nationality)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, persistent: true)
         victimLine = try db.prepare("SELECT source_line FROM victims WHERE case_id = ? AND victim_ref = ?")
         deleteCase = try db.prepare("DELETE FROM cases WHERE id = ?")
@@ -191,11 +195,11 @@ final class ImportStatements {
         nextCaseID = try db.prepare("SELECT coalesce(max(id), 0) + 1 FROM cases")
         bulkCases = BulkInsert(
             db, "INSERT INTO cases (id, case_ref, batch_id, reported_on, year, state, county_fips, city, "
-                + "trafficking_type, source_line)", columns: 10)
+                + "trafficking_type, source_line, country)", columns: 11)
         bulkVenues = BulkInsert(db, "INSERT INTO case_venues (case_id, venue_id)", columns: 2)
         bulkVictims = BulkInsert(
             db, "INSERT INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, "
-                + "source_line)", columns: 8)
+                + "source_line, nationality)", columns: 9)
     }
 
     func batch(sha256: String) throws -> Int64? {
@@ -213,7 +217,8 @@ final class ImportStatements {
         var record = CaseRecord(
             caseRef: caseRef, reportedOn: findCase.string(3) ?? "", year: findCase.int(4),
             state: findCase.string(5) ?? "", countyFIPS: findCase.string(6), city: findCase.string(7),
-            traffickingType: TraffickingType(rawValue: findCase.string(8) ?? "") ?? .notSpecified, venueIDs: [])
+            traffickingType: TraffickingType(rawValue: findCase.string(8) ?? "") ?? .notSpecified, venueIDs: [],
+            country: findCase.string(9) ?? "US")
         let batch = findCase.int64(1)
         let line = findCase.int(2)
         try findCase.reset()

@@ -34,16 +34,46 @@ public struct Profile: Sendable {
     public let labels: [ExportColumn: [String: String]]
     public let dateFormat: DateFormat
     public let venueSeparator: String
+    /// What kind of data the files are: a hotline export (this profile maps its layout), or the CTDC global victim
+    /// dataset (read by ``CTDCMapping``; columns, labels, date format and separator do not apply).
+    public let dataSource: DataSource
+
+    /// The kinds of data htdb imports.
+    public enum DataSource: String, Sendable, CaseIterable {
+        /// A hotline export (shared/spec/hotline-export.md), in the spec's layout or one a profile maps.
+        case hotline
+        /// The Counter-Trafficking Data Collaborative's global victim dataset (issue 9): one victim per row.
+        case ctdc
+
+        /// The data source of a batch imported with the profile named `profile` (import_batches.profile): only
+        /// the built-in `ctdc` profile reads CTDC files.
+        public init(batchProfile profile: String) {
+            self = profile == Profile.ctdc.name ? .ctdc : .hotline
+        }
+
+        /// How a reader names it: "hotline" or "CTDC".
+        public var displayName: String {
+            switch self {
+            case .hotline: "hotline"
+            case .ctdc: "CTDC"
+            }
+        }
+    }
 
     /// The spec's own layout.
     public static let hotline = Profile(
         name: "hotline", columns: [:], labels: [:], dateFormat: .iso, venueSeparator: ";")
 
+    /// The CTDC global victim dataset as published (CSV; `,` or `;` delimited; both release layouts).
+    public static let ctdc = Profile(
+        name: "ctdc", columns: [:], labels: [:], dateFormat: .iso, venueSeparator: ";", dataSource: .ctdc)
+
     /// Profiles built into htdb, by name.
-    public static let builtIn: [String: Profile] = ["hotline": hotline]
+    public static let builtIn: [String: Profile] = ["hotline": hotline, "ctdc": ctdc]
 
     public init(name: String, columns: [ExportColumn: String], labels: [ExportColumn: [String: String]],
-                dateFormat: DateFormat, venueSeparator: String) {
+                dateFormat: DateFormat, venueSeparator: String, dataSource: DataSource = .hotline) {
+        self.dataSource = dataSource
         self.name = name
         self.columns = columns
         self.labels = labels
@@ -172,11 +202,11 @@ public struct Profile: Sendable {
 
     private static func validCodes(for column: ExportColumn) -> Set<String> {
         switch column {
-        case .traffickingType: Set(TraffickingType.allCases.map(\.code))
-        case .venues: Set(Venue.all.map(\.code))
-        case .victimGender: Set(Gender.allCases.map(\.code))
-        case .victimAgeGroup: Set(AgeGroup.allCases.map(\.code))
-        case .victimCitizenship: Set(Citizenship.allCases.map(\.code))
+        case .traffickingType: Set(TraffickingType.hotlineCases.map(\.code))
+        case .venues: Set(Venue.hotline.map(\.code))
+        case .victimGender: Set(Gender.hotlineCases.map(\.code))
+        case .victimAgeGroup: Set(AgeGroup.hotlineCases.map(\.code))
+        case .victimCitizenship: Set(Citizenship.hotlineCases.map(\.code))
         default: []
         }
     }

@@ -24,9 +24,9 @@ public struct RowValidator: Sendable {
         self.geography = geography
         latestDate = DateFormat.iso(year: today.year, month: today.month, day: today.day)
         func extended<T: VocabularyTerm>(_ type: T.Type, _ column: ExportColumn) throws -> LabelMap<T> {
-            var map = try LabelMap(terms: T.self)
+            var map = try LabelMap(terms: T.self, hotlineOnly: true)
             for (label, code) in profile.labels[column] ?? [:] {
-                if let term = T(rawValue: code) { map.set(label, for: term) }
+                if let term = T(rawValue: code), term.isHotlineTerm { map.set(label, for: term) }
             }
             return map
         }
@@ -34,9 +34,9 @@ public struct RowValidator: Sendable {
         genders = try extended(Gender.self, .victimGender)
         ageGroups = try extended(AgeGroup.self, .victimAgeGroup)
         citizenships = try extended(Citizenship.self, .victimCitizenship)
-        var venueMap = try LabelMap(venues: Venue.all)
+        var venueMap = try LabelMap(venues: Venue.hotline)
         for (label, code) in profile.labels[.venues] ?? [:] {
-            if let venue = Venue.named(code: code) { venueMap.set(label, for: venue) }
+            if let venue = Venue.named(code: code), venue.isHotlineVenue { venueMap.set(label, for: venue) }
         }
         venues = venueMap
         var states: [String: String] = [:]

@@ -44,6 +44,7 @@ struct CountTable: Hashable, Sendable, CaseIterable {
         keyColumns.map { column in
             switch column {
             case "county_fips": "coalesce(c.county_fips, '')"
+            case "state": "coalesce(c.state, '')"
             case "venue_id": "cv.venue_id"
             case "gender", "age_group", "citizenship": "x.\(column)"
             default: "c.\(column)"
@@ -148,8 +149,9 @@ struct CountDeltas {
         return key
     }
 
+    /// The USPS code of a key; "" for 0, a case with no state (the count tables' key for it).
     private static func stateCode(_ key: UInt16) -> String {
-        String(decoding: [UInt8(key >> 8), UInt8(key & 0xFF)], as: UTF8.self)
+        key == 0 ? "" : String(decoding: [UInt8(key >> 8), UInt8(key & 0xFF)], as: UTF8.self)
     }
 
     private static func index<T: VocabularyTerm>(_ term: T) -> UInt8 {

@@ -211,9 +211,9 @@ public enum CaliforniaSample {
         counties += Array(repeating: nil, count: withoutCounty)
         counties.shuffle(using: &random)
 
-        let sexVenues = Venue.all.filter { $0.kind == .sex }
-        let laborVenues = Venue.all.filter { $0.kind == .labor }
-        // Weights in Venue.all order (escort ... other venue; agriculture ... other industry).
+        let sexVenues = Venue.hotline.filter { $0.kind == .sex }
+        let laborVenues = Venue.hotline.filter { $0.kind == .labor }
+        // Weights in Venue.hotline order (escort ... other venue; agriculture ... other industry).
         let sexWeights = [14, 20, 10, 9, 5, 7, 18, 3, 4, 12, 5, 4, 2, 0, 4]
         let laborWeights = [18, 14, 4, 12, 4, 6, 16, 5, 7, 4, 2, 4, 8, 1, 1, 2, 1, 4]
         return counties.map { county in
@@ -225,6 +225,7 @@ public enum CaliforniaSample {
             case .labor: kinds = [(laborVenues, laborWeights)]
             case .sexAndLabor: kinds = [(sexVenues, sexWeights), (laborVenues, laborWeights)]
             case .notSpecified: kinds = random.chance(0.3) ? [(sexVenues, sexWeights)] : []
+            case .otherExploitation: kinds = []
             }
             for kind in kinds {
                 for _ in 0..<random.weighted([28, 52, 15, 5]) {

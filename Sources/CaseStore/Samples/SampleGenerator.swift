@@ -127,6 +127,7 @@ public struct SampleGenerator {
             drawVenues(tables.laborVenues, into: &drawn, tables: tables, random: &random)
         case .notSpecified:
             if random.chance(0.3) { drawVenues(tables.sexVenues, into: &drawn, tables: tables, random: &random) }
+        case .otherExploitation: break  // not a hotline type: never drawn
         }
 
         let victimCount = random.pick(tables.victimCountWeights)
@@ -306,7 +307,7 @@ extension SampleGenerator {
         let choices: [LabelChoices]
 
         init(column: ExportColumn, profile: Profile, texts: inout TextStore) {
-            terms = Array(Term.allCases)
+            terms = Term.hotlineCases
             choices = terms.map {
                 LabelChoices(code: $0.code, label: $0.label, otherLabels: $0.otherLabels, column: column,
                              profile: profile, texts: &texts)
@@ -379,7 +380,7 @@ extension SampleGenerator {
             citizenships = TermChoices(column: .victimCitizenship, profile: profile, texts: &texts)
             func venues(_ kind: VenueKind) -> VenueKindTexts {
                 VenueKindTexts(
-                    venues: Venue.all.filter { $0.kind == kind }.map {
+                    venues: Venue.hotline.filter { $0.kind == kind }.map {
                         LabelChoices(code: $0.code, label: $0.label, otherLabels: $0.otherLabels, column: .venues,
                                      profile: profile, texts: &texts)
                     },

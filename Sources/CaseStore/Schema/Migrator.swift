@@ -65,12 +65,27 @@ public struct Migrator: Sendable {
             }
         }
         var appliedNow: [String] = []
+        // Foreign keys are not enforced while migrations run, so that one can rebuild a table others point at
+        // (https://www.sqlite.org/lang_altertable.html#otheralter: with enforcement on, dropping the old table
+        // would cascade to its children). Each migration checks them before it commits instead. The pragma is a
+        // no-op inside a transaction, so it is set around them.
+        let enforced = try db.scalarInt("PRAGMA foreign_keys") == 1
+        if enforced && migrations.contains(where: { before[$0.name] == nil }) {
+            try db.execute("PRAGMA foreign_keys = OFF")
+        }
+        defer { if enforced { try? db.execute("PRAGMA foreign_keys = ON") } }
         for migration in migrations where before[migration.name] == nil {
             let didApply = try db.transaction { () -> Bool in
                 let applied = try appliedMigrations(db)
                 try validate(applied, path: db.path)
                 guard applied[migration.name] == nil else { return false }
                 try db.execute(migration.sql)
+                // A violation would be a bug in a migration, not in the data: nothing of it is kept.
+                if let violation = try db.scalarText("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1") {
+                    throw SQLiteError(
+                        extendedCode: SQLiteError.constraintForeignKey,
+                        message: "foreign key check failed in table \(violation) in migration \(migration.name)")
+                }
                 try db.run(
                     "INSERT INTO htdb_migrations (name, checksum, applied_at) VALUES (?, ?, ?)",
                     migration.name, migration.checksum, Self.timestamp())

@@ -98,9 +98,10 @@ public struct LabelMap<Value: Hashable & Sendable>: Sendable {
 
 extension LabelMap where Value: VocabularyTerm {
     /// The map of a vocabulary: each term's code, label and other labels.
-    public init(terms: Value.Type) throws {
+    /// With `hotlineOnly`, only the terms a hotline export may use (``VocabularyTerm/isHotlineTerm``).
+    public init(terms: Value.Type, hotlineOnly: Bool = false) throws {
         self.init()
-        for term in Value.allCases {
+        for term in Value.allCases where !hotlineOnly || term.isHotlineTerm {
             for label in term.acceptedLabels { try add(label, for: term) }
         }
     }

@@ -62,7 +62,18 @@ public struct Venue: Hashable, Sendable, Identifiable {
         Venue(31, "health_care", "Health Care", .labor, []),
         Venue(32, "recreational_facilities", "Recreational Facilities", .labor, []),
         Venue(33, "other_industry", "Other Industry", .labor, []),
+        // The CTDC import's own (migration 0004; CTDCVocabulary.venues): not in the hotline spec.
+        Venue(34, "aquafarming", "Aquafarming", .labor, []),
+        Venue(35, "mining_drilling", "Mining/Drilling", .labor, []),
+        Venue(36, "transportation", "Transportation", .labor, []),
+        Venue(37, "prostitution", "Prostitution, venue not specified", .sex, []),
     ]
+
+    /// The venues of the hotline spec (ids 1–33): those a hotline export may use.
+    public static let hotline: [Venue] = all.filter(\.isHotlineVenue)
+
+    /// Whether a hotline export may use the venue: false for the CTDC import's own.
+    public var isHotlineVenue: Bool { id <= 33 }
 
     private init(_ id: Int, _ code: String, _ label: String, _ kind: VenueKind, _ otherLabels: [String]) {
         self.id = id

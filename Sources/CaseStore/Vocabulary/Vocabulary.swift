@@ -12,11 +12,18 @@ public protocol VocabularyTerm: RawRepresentable, CaseIterable, Hashable, Sendab
     var label: String { get }
     /// Labels accepted besides `label` and the code, e.g. "Sex & Labor".
     var otherLabels: [String] { get }
+    /// Whether a hotline export may use the term: false for the terms only the CTDC import gives (migration 0004).
+    var isHotlineTerm: Bool { get }
 }
 
 extension VocabularyTerm {
     /// The code stored in the database, e.g. "sex_and_labor".
     public var code: String { rawValue }
+
+    public var isHotlineTerm: Bool { true }
+
+    /// The terms a hotline export may use, in `allCases` order.
+    public static var hotlineCases: [Self] { allCases.filter(\.isHotlineTerm) }
 
     /// Every label that resolves to this term: its code, its label and its other labels.
     public var acceptedLabels: [String] { [code, label] + otherLabels }
@@ -34,6 +41,9 @@ public enum TraffickingType: String, VocabularyTerm {
     case labor
     case sexAndLabor = "sex_and_labor"
     case notSpecified = "not_specified"
+    /// CTDC only: neither sexual nor labour exploitation recorded, but another form (forced marriage, forced
+    /// military service, organ removal, slavery and similar practices, other).
+    case otherExploitation = "other_exploitation"
 
     public static let vocabularyName = "trafficking_type"
     public static let tableName = "trafficking_types"
@@ -44,8 +54,11 @@ public enum TraffickingType: String, VocabularyTerm {
         case .labor: "Labor"
         case .sexAndLabor: "Sex and Labor"
         case .notSpecified: "Not Specified"
+        case .otherExploitation: CTDCVocabulary.otherExploitation.label
         }
     }
+
+    public var isHotlineTerm: Bool { self != .otherExploitation }
 
     public var otherLabels: [String] {
         switch self {
@@ -53,6 +66,7 @@ public enum TraffickingType: String, VocabularyTerm {
         case .labor: ["Labor Trafficking", "Labour"]
         case .sexAndLabor: ["Sex & Labor", "Sex and Labor Trafficking"]
         case .notSpecified: ["Trafficking Type Not Specified", "Other/Not Specified", "Unknown"]
+        case .otherExploitation: []
         }
     }
 }
@@ -124,6 +138,8 @@ public enum Citizenship: String, VocabularyTerm {
     case usCitizenLPR = "us_citizen_lpr"
     case foreignNational = "foreign_national"
     case unknown
+    /// CTDC only: a citizen of the country of exploitation, outside the US.
+    case national
 
     public static let vocabularyName = "citizenship"
     public static let tableName = "citizenships"
@@ -133,8 +149,11 @@ public enum Citizenship: String, VocabularyTerm {
         case .usCitizenLPR: "U.S. Citizen/LPR"
         case .foreignNational: "Foreign National"
         case .unknown: "Unknown"
+        case .national: CTDCVocabulary.national.label
         }
     }
+
+    public var isHotlineTerm: Bool { self != .national }
 
     public var otherLabels: [String] {
         switch self {
@@ -142,6 +161,7 @@ public enum Citizenship: String, VocabularyTerm {
             ["US Citizen/Lawful Permanent Resident", "U.S. Citizen", "US Citizen", "Lawful Permanent Resident", "LPR"]
         case .foreignNational: []
         case .unknown: []
+        case .national: []
         }
     }
 }
