@@ -26,7 +26,7 @@ public final class Importer {
         // Import writes with foreign-key enforcement off (see importFile); these checks are what make that safe.
         try VocabularyCheck.verify(db)
         validator = try RowValidator(profile: options.profile, geography: try Geography(db), today: options.today)
-        // The page cache for the bulk load (4 MiB; SQLite sorts the set-aside index in as much again): a bigger one
+        // The page cache for the bulk load, 4 MiB: a bigger one
         // did not make it faster here, and peak RSS must stay under 64 MiB at four million rows.
         try db.execute("PRAGMA cache_size = -4096")
         statements_ = try ImportStatements(db)
