@@ -16,8 +16,11 @@ struct Import: ParsableCommand {
             --on-error abort (the default) a file with any invalid row is not imported at all (exit status 65). \
             With --on-error skip the valid cases are imported and every row of an invalid case goes to the \
             rejects file. A file imported before (same sha256) is skipped.
+            With --profile ctdc, the files are the CTDC global victim dataset (CSV, one victim per row): each row \
+            becomes one case with one victim.
             Examples: htdb import Samples/hotline-2021.csv
                       htdb import Samples/hotline-2019.csv --profile Samples/profiles/hotline-2019.json
+                      htdb import Samples/ctdc/ctdc-synthetic-2024.csv --profile ctdc
                       htdb import export.csv --on-error skip --rejects rejected.csv
             """)
 
@@ -26,7 +29,7 @@ struct Import: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: ArgumentHelp("A built-in profile name or a profile JSON file that maps another layout.",
+    @Option(help: ArgumentHelp("A built-in profile (hotline, ctdc) or a profile JSON file that maps another layout.",
                                valueName: "name|file.json"))
     var profile: String = "hotline"
 

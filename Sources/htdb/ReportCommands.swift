@@ -22,10 +22,14 @@ struct ScopeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A venue or industry (code or label).", valueName: "venue"))
     var venue: String?
 
+    @Option(help: ArgumentHelp("A country: ISO 3166-1 alpha-2 (or alpha-3) code or name; hotline cases are US.",
+                               valueName: "country"))
+    var country: String?
+
     func filters(_ geography: Geography) throws -> ReportFilters {
         do {
             return try ReportFilters.parse(year: year, state: state, county: county, type: type, venue: venue,
-                                           geography: geography)
+                                           country: country, geography: geography)
         } catch let error as ReportError {
             throw ValidationError(error.description)
         }
@@ -70,7 +74,8 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Count cases (or victims) by one or two dimensions, with small counts suppressed.",
         discussion: """
-            Dimensions: type, venue, state, county, year (of cases); gender, age_group, citizenship (of victims). \
+            Dimensions: type, venue, state, county, year, country (of cases); gender, age_group, citizenship, \
+            nationality (of victims). \
             The unit is victims when any dimension is a victim dimension, else cases. A case with several venues \
             counts under each; percents are of all units in scope. Counts from 1 to 2 show as <3 unless \
             --min-count says otherwise.

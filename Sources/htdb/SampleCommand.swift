@@ -51,6 +51,10 @@ struct Sample: ParsableCommand {
         func run() throws {
             try Console.run {
                 let loaded = try Profile.load(profile)
+                guard loaded.dataSource == .hotline else {
+                    throw ValidationError("--profile: sample generate writes hotline exports; the \(loaded.name) "
+                        + "profile reads CTDC files (see Samples/ctdc for examples)")
+                }
                 let generator = SampleGenerator(cases: cases, seed: seed, years: Self.parseYears(year) ?? 2017...2021,
                                                 profile: loaded)
                 let output = try generator.write(to: out, format: format)

@@ -293,7 +293,7 @@ private struct Figures: Equatable, CustomStringConvertible {
 
 /// The test's own queries over cases, victims and case_venues.
 private enum StoredRows {
-    static let victimDimensions: Set<CaseStore.Dimension> = [.gender, .ageGroup, .citizenship]
+    static let victimDimensions: Set<CaseStore.Dimension> = [.gender, .ageGroup, .citizenship, .nationality]
 
     static func expression(_ dimension: CaseStore.Dimension) -> String {
         switch dimension {
@@ -305,6 +305,8 @@ private enum StoredRows {
         case .gender: "x.gender"
         case .ageGroup: "x.age_group"
         case .citizenship: "x.citizenship"
+        case .country: "c.country"
+        case .nationality: "coalesce(x.nationality, 'unknown')"
         }
     }
 

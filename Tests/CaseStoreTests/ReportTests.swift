@@ -108,13 +108,16 @@ enum ReportFixture {
         case .gender: [victim!.gender.code]
         case .ageGroup: [victim!.ageGroup.code]
         case .citizenship: [victim!.citizenship.code]
+        case .country: ["US"]
+        case .nationality: ["unknown"]
         }
     }
 
     /// The rows a report must give, counted over `cases` in plain Swift.
     static func expected(by dimensions: [CaseStore.Dimension], where keep: (Case) -> Bool = { _ in true },
                          minCount: Int) -> (total: Int, rows: [Line]) {
-        let victimUnit = dimensions.contains { $0 == .gender || $0 == .ageGroup || $0 == .citizenship }
+        let victimUnit = dimensions.contains { $0 == .gender || $0 == .ageGroup || $0 == .citizenship
+            || $0 == .nationality }
         var units: [(Case, Victim?)] = []
         for item in cases where keep(item) {
             if victimUnit { units += item.victims.map { (item, $0) } } else { units.append((item, nil)) }
@@ -194,11 +197,13 @@ struct ReportParsingTests {
         for dimension in CaseStore.Dimension.allCases {
             #expect(try parse(dimension.rawValue) == [dimension])
         }
-        #expect(CaseStore.Dimension.allCases.filter(\.isVictimDimension) == [.gender, .ageGroup, .citizenship])
+        #expect(CaseStore.Dimension.allCases.filter(\.isVictimDimension)
+            == [.gender, .ageGroup, .citizenship, .nationality])
     }
 
     @Test func badDimensionListsAreErrors() {
-        let known = ["type", "venue", "state", "county", "year", "gender", "age_group", "citizenship"]
+        let known = ["type", "venue", "state", "county", "year", "gender", "age_group", "citizenship", "country",
+                     "nationality"]
         #expect(throws: ReportError.unknownDimension("colour", known: known)) { try parse("colour") }
         #expect(throws: ReportError.unknownDimension("", known: known)) { try parse("") }
         #expect(throws: ReportError.unknownDimension("", known: known)) { try parse("type,") }

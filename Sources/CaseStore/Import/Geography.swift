@@ -31,6 +31,10 @@ public struct Geography: Sendable {
 
     public private(set) var states: [String: State] = [:]
     public private(set) var counties: [String: County] = [:]
+    /// ISO 3166-1 alpha-2 code -> short English name (migration 0004's `countries`; `ZZ` is "Unknown").
+    public private(set) var countries: [String: String] = [:]
+    /// Folded lower-cased alpha-2, alpha-3 and name -> alpha-2.
+    private var countryKeys: [String: String] = [:]
     private var stateKeys: [String: String] = [:]
     /// Per state: folded lower-cased name (with and without suffix) -> FIPS.
     private var countyKeys: [String: [String: String]] = [:]
@@ -43,6 +47,15 @@ public struct Geography: Sendable {
             states[state.code] = state
             stateKeys[LabelMap<String>.key(state.code)] = state.code
             stateKeys[LabelMap<String>.key(state.name)] = state.code
+        }
+        if try db.tableExists("countries") {
+            let countryRows = try db.prepare("SELECT code, alpha3, name FROM countries")
+            while try countryRows.step() {
+                let code = countryRows.string(0) ?? ""
+                let name = countryRows.string(2) ?? ""
+                countries[code] = name
+                for key in [code, countryRows.string(1) ?? "", name] { countryKeys[LabelMap<String>.key(key)] = code }
+            }
         }
         // Independent cities last, so a bare name that a county shares means the county.
         let countyRows = try db.prepare(
@@ -59,6 +72,12 @@ public struct Geography: Sendable {
     /// The USPS code of the state `text` names (USPS code or full name, any case), or nil.
     public func state(_ text: String) -> String? {
         stateKeys[LabelMap<String>.key(text)]
+    }
+
+    /// The ISO 3166-1 alpha-2 code of the country `text` names (alpha-2, alpha-3 or short English name, any case),
+    /// or nil.
+    public func country(_ text: String) -> String? {
+        countryKeys[LabelMap<String>.key(text)]
     }
 
     /// The county `text` names within `state`: a Census name with or without its suffix (any case), or a 5-digit

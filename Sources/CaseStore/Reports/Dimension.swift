@@ -11,8 +11,17 @@ public enum Dimension: String, CaseIterable, Sendable, Hashable {
     case gender
     case ageGroup = "age_group"
     case citizenship
+    /// Where the case is (ISO 3166-1 alpha-2; every hotline case is US). Counted from the stored rows.
+    case country
+    /// The victim's nationality (ISO 3166-1 alpha-2, or unknown). Counted from the stored rows.
+    case nationality
 
-    public var isVictimDimension: Bool { self == .gender || self == .ageGroup || self == .citizenship }
+    public var isVictimDimension: Bool {
+        self == .gender || self == .ageGroup || self == .citizenship || self == .nationality
+    }
+
+    /// Whether no count table has the dimension (migration 0004 added none for countries).
+    var needsStoredRows: Bool { self == .country || self == .nationality }
 
     /// The count tables' column that holds the dimension's code (a constant: never user input).
     var column: String {
@@ -25,6 +34,8 @@ public enum Dimension: String, CaseIterable, Sendable, Hashable {
         case .gender: "gender"
         case .ageGroup: "age_group"
         case .citizenship: "citizenship"
+        case .country: "country"
+        case .nationality: "nationality"
         }
     }
 
@@ -32,7 +43,7 @@ public enum Dimension: String, CaseIterable, Sendable, Hashable {
     var rowExpression: String {
         switch self {
         case .venue: "cv.venue_id"
-        case .gender, .ageGroup, .citizenship: "x.\(column)"
+        case .gender, .ageGroup, .citizenship, .nationality: "x.\(column)"
         default: "c.\(column)"
         }
     }

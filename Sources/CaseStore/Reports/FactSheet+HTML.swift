@@ -29,6 +29,8 @@ extension FactSheet {
             body.append("</section>")
         }
         body.append("<footer>")
+        body.append("<p>\(Self.escape(sourcesLine))</p>")
+        if hasCTDCData { body.append("<p class=\"ctdc\">\(Self.escape(Self.ctdcNote))</p>") }
         body.append("<p>\(Self.escape(notes))</p>")
         body.append("<p>Filters: \(Self.escape(filterText)).</p>")
         if sources.isEmpty {

@@ -33,6 +33,19 @@ public struct FactSheet: Sendable, Equatable {
     public let byGender: Report
     public let byAgeGroup: Report
     public let byCitizenship: Report
+    /// The import batches with cases in scope, by id, each with its data source (from its profile).
+    public var sources: [Source] = []
+
+    /// An import batch in scope and the kind of data it holds.
+    public struct Source: Sendable, Equatable {
+        public let batchID: Int64
+        public let fileName: String
+        public let profile: String
+        public var dataSource: Profile.DataSource { Profile.DataSource(batchProfile: profile) }
+    }
+
+    /// Whether CTDC data is in scope: its cases are victims (one per case), which the fact sheet says.
+    public var hasCTDCData: Bool { sources.contains { $0.dataSource == .ctdc } }
 
     /// How many venues and industries the fact sheet lists.
     public static let topCount = 5
@@ -57,12 +70,33 @@ public struct FactSheet: Sendable, Equatable {
                                 countyCases: byType.total, stateCases: stateCases,
                                 suppressed: suppression.suppresses(byType.total))
         }
-        return FactSheet(
+        var sheet = FactSheet(
             filters: filters, scope: filters.describe(geography), suppression: suppression,
             cases: byType.total, victims: byGender.total, countyShare: share, byType: byType,
             sexVenues: try venues(.sex, filters: filters, suppression: suppression, db: db, labels: labels),
             laborIndustries: try venues(.labor, filters: filters, suppression: suppression, db: db, labels: labels),
             byGender: byGender, byAgeGroup: try report([.ageGroup]), byCitizenship: try report([.citizenship]))
+        sheet.sources = try sources(filters: filters, db: db)
+        return sheet
+    }
+
+    /// The batches that have a case in scope: one pass over the cases in scope (there is no index by batch, and
+    /// one EXISTS per batch could scan the table once per batch).
+    private static func sources(filters: ReportFilters, db: Connection) throws -> [Source] {
+        let (conditions, arguments) = filters.sql(on: .cases)
+        let statement = try db.prepare(
+            """
+            SELECT b.id, b.file_name, b.profile FROM import_batches b
+            WHERE b.id IN (SELECT DISTINCT c.batch_id FROM cases c WHERE \(conditions))
+            ORDER BY b.id
+            """)
+        try statement.bind(arguments)
+        var sources: [Source] = []
+        while try statement.step() {
+            sources.append(Source(batchID: statement.int64(0), fileName: statement.string(1) ?? "",
+                                  profile: statement.string(2) ?? ""))
+        }
+        return sources
     }
 
     /// Venues of one kind, among the cases of the types that kind belongs to, top `topCount`.
@@ -150,9 +184,30 @@ extension FactSheet {
             }
         }
         lines.append("")
+        lines.append(sourcesLine)
+        if hasCTDCData { lines.append(Self.ctdcNote) }
         lines.append(notes)
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// "Data sources: hotline (batch 4: hotline-2021.csv); CTDC (batches 1, 2: a.csv, b.csv)."
+    var sourcesLine: String {
+        guard !sources.isEmpty else { return "Data sources: none (no import batch has a case in scope)." }
+        var parts: [String] = []
+        for kind in Profile.DataSource.allCases {
+            let batches = sources.filter { $0.dataSource == kind }
+            guard !batches.isEmpty else { continue }
+            parts.append("\(kind.displayName) (batch\(batches.count == 1 ? "" : "es") "
+                + batches.map { String($0.batchID) }.joined(separator: ", ") + ": "
+                + batches.map(\.fileName).joined(separator: ", ") + ")")
+        }
+        return "Data sources: " + parts.joined(separator: "; ") + "."
+    }
+
+    /// Said when CTDC data is in scope.
+    static let ctdcNote = "CTDC (the Counter-Trafficking Data Collaborative's global victim dataset) counts "
+        + "identified victims, not hotline cases: each CTDC record is one victim, stored as a one-victim case, so "
+        + "its cases and victims are the same people."
 
     var notes: String {
         var text = "These figures describe cases reported to the hotline, not the full extent of trafficking."
@@ -175,13 +230,17 @@ extension FactSheet {
             }
             lines.append("| **Base** | **\(Report.grouped(report.total))** | |")
         }
+        lines += ["", sourcesLine]
+        if hasCTDCData { lines += ["", Self.ctdcNote] }
         lines += ["", "_\(notes)_"]
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// Stable JSON: `{"filters", "scope", "min_count", "cases", "victims", "county_share", "by_type",
-    /// "sex_venues", "labor_industries", "victims_by_gender", "victims_by_age_group", "victims_by_citizenship"}`;
-    /// each breakdown is a report object as `htdb report --format json` gives it.
+    /// "sex_venues", "labor_industries", "victims_by_gender", "victims_by_age_group", "victims_by_citizenship",
+    /// "data_sources", "ctdc_note"}`; each breakdown is a report object as `htdb report --format json` gives it;
+    /// `data_sources` lists the batches in scope (`batch`, `file`, `profile`, `source`: "hotline" or "ctdc"), and
+    /// `ctdc_note` says how CTDC counts when CTDC data is in scope (else null).
     public func json() -> String {
         var members: [String] = []
         members.append("\"filters\": {\(filters.jsonMembers().map { "\(JSONText.quote($0.0)): \($0.1)" }.joined(separator: ", "))}")
@@ -205,6 +264,12 @@ extension FactSheet {
         for (key, (_, report)) in zip(keys, sections) {
             members.append("\(JSONText.quote(key)): \(report.json().trimmingCharacters(in: .newlines))")
         }
+        members.append("\"data_sources\": [" + sources.map { source in
+            "{\"batch\": \(source.batchID), \"file\": \(JSONText.quote(source.fileName)), "
+                + "\"profile\": \(JSONText.quote(source.profile)), "
+                + "\"source\": \(JSONText.quote(source.dataSource.rawValue))}"
+        }.joined(separator: ", ") + "]")
+        members.append("\"ctdc_note\": \(hasCTDCData ? JSONText.quote(Self.ctdcNote) : "null")")
         return "{\(members.joined(separator: ", "))}\n"
     }
 }

@@ -45,7 +45,8 @@ public struct Report: Sendable, Equatable {
         // tables, nor are victims by county.
         let (totalSQL, sql, arguments) =
             if let table = CountTable.covering(unit: unit, venue: needsVenue, county: needsCounty),
-               !(filters.venue != nil && dimensions.contains(.venue)) {
+               !(filters.venue != nil && dimensions.contains(.venue)),
+               filters.country == nil, !dimensions.contains(where: \.needsStoredRows) {
                 countTableQueries(dimensions, table: table, filters: filters)
             } else {
                 rowQueries(dimensions, unit: unit, filters: filters)
@@ -88,8 +89,8 @@ public struct Report: Sendable, Equatable {
     }
 
     /// The same counted over the stored rows, for what the count tables cannot give: victims by county (a county
-    /// scope is a range of the `cases_by_place` index), and the other venues of the cases that have the filter's
-    /// venue (`--by venue --venue X`).
+    /// scope is a range of the `cases_by_place` index), the other venues of the cases that have the filter's
+    /// venue (`--by venue --venue X`), and anything by country or nationality or with a country filter.
     private static func rowQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
         let (conditions, arguments) = filters.sql(on: .cases)
@@ -126,7 +127,9 @@ public struct Report: Sendable, Equatable {
 
         func cell(_ dimension: Dimension, _ value: SQLValue) -> Cell {
             switch (dimension, value) {
-            case (.county, .null), (.county, .text("")):
+            case (.county, .null), (.county, .text("")), (.state, .null), (.state, .text("")),
+                 (.nationality, .null), (.country, .text(CTDCMapping.unknownCountry)):
+                // No county, no state (a case outside the US), unknown nationality or country.
                 return Cell(code: "unknown", label: "Unknown", number: nil)
             case (.year, .integer(let year)):
                 return Cell(code: String(year), label: String(year), number: Int(year))
@@ -150,6 +153,7 @@ public struct Report: Sendable, Equatable {
             case .county: geography.counties[code]?.fullName ?? code
             case .venue: Venue.named(code: code)?.label ?? code
             case .year: code
+            case .country, .nationality: geography.countries[code] ?? code
             }
         }
     }

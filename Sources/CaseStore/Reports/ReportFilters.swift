@@ -9,9 +9,12 @@ public struct ReportFilters: Sendable, Equatable {
     public var countyFIPS: String?
     public var type: TraffickingType?
     public var venue: Venue?
+    /// ISO 3166-1 alpha-2 of the cases' country (reports with it are counted from the stored rows).
+    public var country: String?
 
     public init(years: ClosedRange<Int>? = nil, state: String? = nil, countyFIPS: String? = nil,
-                type: TraffickingType? = nil, venue: Venue? = nil) {
+                type: TraffickingType? = nil, venue: Venue? = nil, country: String? = nil) {
+        self.country = country
         self.years = years
         self.state = state
         self.countyFIPS = countyFIPS
@@ -20,11 +23,19 @@ public struct ReportFilters: Sendable, Equatable {
     }
 
     /// Reads the command-line forms: `--year 2021` or `2019..2021`, `--state CA|California`, `--county NAME|FIPS`
-    /// (a name needs the state), `--type CODE|LABEL`, `--venue CODE|LABEL`.
+    /// (a name needs the state), `--type CODE|LABEL`, `--venue CODE|LABEL`, `--country XX|NAME` (ISO 3166-1 alpha-2,
+    /// alpha-3 or the country's name).
     /// - Throws: `ReportError.invalidFilter` naming the option.
     public static func parse(year: String?, state: String?, county: String?, type: String?, venue: String?,
-                             geography: Geography) throws -> ReportFilters {
+                             country: String? = nil, geography: Geography) throws -> ReportFilters {
         var filters = ReportFilters()
+        if let country {
+            guard let code = geography.country(country) else {
+                throw ReportError.invalidFilter(
+                    option: "--country", message: "\"\(country)\" is not an ISO 3166-1 country code or name")
+            }
+            filters.country = code
+        }
         if let year {
             let parts = year.components(separatedBy: "..")
             guard (1...2).contains(parts.count), let low = Int(parts[0].trimmingCharacters(in: .whitespaces)),
@@ -105,6 +116,11 @@ public struct ReportFilters: Sendable, Equatable {
             conditions.append("\(prefix)trafficking_type = ?")
             arguments.append(.text(type.code))
         }
+        if let country {
+            // Never on a count table: Report.make counts from the stored rows when a country is asked for.
+            conditions.append("\(prefix)country = ?")
+            arguments.append(.text(country))
+        }
         if let venue {
             conditions.append(target == .cases
                 ? "EXISTS (SELECT 1 FROM case_venues f WHERE f.case_id = c.id AND f.venue_id = ?)" : "venue_id = ?")
@@ -124,6 +140,7 @@ public struct ReportFilters: Sendable, Equatable {
         if let countyFIPS { members.append(("county", JSONText.quote(countyFIPS))) }
         if let type { members.append(("type", JSONText.quote(type.code))) }
         if let venue { members.append(("venue", JSONText.quote(venue.code))) }
+        if let country { members.append(("country", JSONText.quote(country))) }
         return members
     }
 
@@ -135,6 +152,7 @@ public struct ReportFilters: Sendable, Equatable {
         if let state, let name = geography.states[state]?.name { parts.append(name) }
         if let type { parts.append("\(type.label) trafficking") }
         if let venue { parts.append(venue.label) }
+        if let country { parts.append(geography.countries[country] ?? country) }
         return parts.isEmpty ? "all cases" : parts.joined(separator: ", ")
     }
 }
