@@ -375,6 +375,7 @@ struct CTDCImportTests {
         #expect(philippines.jsonMembers().map(\.0) == ["country"])
         let sheet = try FactSheet.make(filters: philippines, suppression: Suppression(minCount: 0), in: db, geography: geography)
         #expect(sheet.cases == 5 && sheet.victims == 5 && sheet.scope == "Philippines")
+        #expect(sheet.text().contains("These figures describe victims identified in the CTDC data, not the full"))
     }
 
     @Test func hotlineAndCTDCInOneDatabase() throws {
@@ -394,6 +395,7 @@ struct CTDCImportTests {
         let text = sheet.text()
         #expect(text.contains("Data sources: hotline (batch 1: hotline.csv); CTDC (batch 2: ctdc-synthetic-2024.csv)."))
         #expect(text.contains(FactSheet.ctdcNote))
+        #expect(text.contains("cases reported to the hotline and victims identified in the CTDC data"))
         #expect(sheet.markdown().contains(FactSheet.ctdcNote))
         #expect(sheet.html(sources: [], generatedAt: Date()).contains("CTDC (batch 2"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(sheet.json().utf8)) as? [String: Any])

@@ -210,7 +210,14 @@ extension FactSheet {
         + "its cases and victims are the same people."
 
     var notes: String {
-        var text = "These figures describe cases reported to the hotline, not the full extent of trafficking."
+        // The caveat names what the figures are: hotline reports, CTDC's identified victims, or both.
+        let kinds = Set(sources.map(\.dataSource))
+        var text = kinds == [.ctdc]
+            ? "These figures describe victims identified in the CTDC data, not the full extent of trafficking."
+            : kinds.contains(.ctdc)
+            ? "These figures describe cases reported to the hotline and victims identified in the CTDC data, not "
+                + "the full extent of trafficking."
+            : "These figures describe cases reported to the hotline, not the full extent of trafficking."
         if suppression.minCount > 1 {
             text += " Counts from 1 to \(suppression.minCount - 1) are shown as \(suppression.placeholder)."
         }
