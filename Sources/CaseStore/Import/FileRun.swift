@@ -42,6 +42,8 @@ struct FileRun {
     private var staged = Staged()
     /// Off while staged records are replayed row by row.
     private var staging = true
+    /// The id of the first case this file stores.
+    private var firstCaseID: Int64 = 1
     /// The DDL of the indexes set aside for the load (see `setIndexesAside`).
     private var droppedIndexes: [String] = []
 
@@ -98,6 +100,7 @@ struct FileRun {
             (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
         batchID = db.lastInsertRowID
         staged.nextCaseID = try Self.scalar(statements.nextCaseID)
+        firstCaseID = staged.nextCaseID
         try setIndexesAside()
         // Records are read and checked on another thread while this one stores them. Warnings come in file order
         // (the CSV header's first; NDJSON keys as they are met).
@@ -148,6 +151,7 @@ struct FileRun {
             (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
         batchID = db.lastInsertRowID
         staged.nextCaseID = try Self.scalar(statements.nextCaseID)
+        firstCaseID = staged.nextCaseID
         try setIndexesAside()
         for warning in source.warnings { warn(warning) }
         let prefix = "ctdc-" + sha256.prefix(12) + "-"
@@ -575,6 +579,9 @@ struct FileRun {
         try update.bind(rowsRead - rowsRejected, at: 2)
         try update.bind(rowsRejected, at: 3)
         try update.bind(batchID, named: ":id")
+        // Every case this file stored has an id from firstCaseID up (staged cases are numbered from there, others
+        // take max(id) + 1), and no other case has: counting by id range reads only the new rows.
+        try update.bind(firstCaseID, named: ":first")
         if try update.step() {
             casesImported = update.int(0)
             victimsImported = update.int(1)

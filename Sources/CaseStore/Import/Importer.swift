@@ -158,9 +158,8 @@ final class ImportStatements {
         updateBatch = try db.prepare(
             """
             UPDATE import_batches SET rows_read = ?, rows_imported = ?, rows_rejected = ?,
-                cases_imported = (SELECT count(*) FROM cases WHERE batch_id = :id),
-                victims_imported = (SELECT count(*) FROM victims WHERE case_id IN
-                    (SELECT id FROM cases WHERE batch_id = :id))
+                cases_imported = (SELECT count(*) FROM cases WHERE id >= :first),
+                victims_imported = (SELECT count(*) FROM victims WHERE case_id >= :first)
             WHERE id = :id
             RETURNING cases_imported, victims_imported
             """)
