@@ -36,29 +36,10 @@ struct CTDCRowSource {
     ///   missing required column.
     init(path: String, encoding: TextEncoding) throws(FileIssue) {
         delimiter = CTDCHeader.sniffDelimiter(Self.firstBytes(path))
-        do {
-            reader = try CSVReader(path: path, delimiter: delimiter)
-        } catch {
-            throw FileIssue(line: 0, column: "", message: "cannot read the file: \(error.message)")
-        }
+        let opened = try CSVRowSource.open(path: path, delimiter: delimiter, encoding: encoding)
+        reader = opened.reader
         self.encoding = encoding
-        let first: CSVRecord?
-        do {
-            first = try reader.next()
-        } catch {
-            throw CSVRowSource.fileIssue(error)
-        }
-        guard let headerRecord = first else {
-            throw FileIssue(line: 1, column: "", message: "the file is empty; the first line must be the header")
-        }
-        var fields: [String] = []
-        for index in 0..<headerRecord.count {
-            guard let name = headerRecord.string(index, encoding: encoding) else {
-                throw FileIssue(line: 1, column: "\(index + 1)", message: "the header is not valid \(encoding.rawValue) "
-                    + "(use --encoding to name the file's encoding)")
-            }
-            fields.append(name)
-        }
+        let fields = opened.header
         header = try CTDCHeader(fields: fields)
         headerFields = header.names
         var warnings = header.ignoredColumns.map {

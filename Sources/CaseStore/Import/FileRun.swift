@@ -96,12 +96,7 @@ struct FileRun {
             failFile(error)
             return
         }
-        try statements.insertBatch.run(
-            (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
-        batchID = db.lastInsertRowID
-        staged.nextCaseID = try Self.scalar(statements.nextCaseID)
-        firstCaseID = staged.nextCaseID
-        try setIndexesAside()
+        try beginBatch(sha256: sha256)
         // Records are read and checked on another thread while this one stores them. Warnings come in file order
         // (the CSV header's first; NDJSON keys as they are met).
         let reader = RecordReader(source: source, validator: importer.validator)
@@ -147,12 +142,7 @@ struct FileRun {
         }
         ctdcSource = source
         let mapping = CTDCMapping(header: source.header, countries: countries)
-        try statements.insertBatch.run(
-            (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
-        batchID = db.lastInsertRowID
-        staged.nextCaseID = try Self.scalar(statements.nextCaseID)
-        firstCaseID = staged.nextCaseID
-        try setIndexesAside()
+        try beginBatch(sha256: sha256)
         for warning in source.warnings { warn(warning) }
         let prefix = "ctdc-" + sha256.prefix(12) + "-"
         while true {
@@ -228,6 +218,16 @@ struct FileRun {
             guard let caseRecord = validation.caseRecord else { continue }
             if try !store(caseRecord, victim: validation.victim, line: record.line) { break }
         }
+    }
+
+    /// Records the batch (its counts are set by finishBatch) and prepares the load: case ids, indexes.
+    private mutating func beginBatch(sha256: String) throws {
+        try statements.insertBatch.run(
+            (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
+        batchID = db.lastInsertRowID
+        staged.nextCaseID = try Self.scalar(statements.nextCaseID)
+        firstCaseID = staged.nextCaseID
+        try setIndexesAside()
     }
 
     // MARK: - Indexes during a bulk load

@@ -63,29 +63,10 @@ struct CSVRowSource: RowSource {
     /// Opens `path` and reads its header.
     /// - Throws: `FileIssue` for an unreadable or empty file, a duplicated or missing required column.
     init(path: String, profile: Profile, encoding: TextEncoding) throws(FileIssue) {
-        do {
-            reader = try CSVReader(path: path)
-        } catch {
-            throw FileIssue(line: 0, column: "", message: "cannot read the file: \(error.message)")
-        }
+        let opened = try Self.open(path: path, encoding: encoding)
+        reader = opened.reader
         self.encoding = encoding
-        let first: CSVRecord?
-        do {
-            first = try reader.next()
-        } catch {
-            throw Self.fileIssue(error)
-        }
-        guard let headerRecord = first else {
-            throw FileIssue(line: 1, column: "", message: "the file is empty; the first line must be the header")
-        }
-        var header: [String] = []
-        for index in 0..<headerRecord.count {
-            guard let name = headerRecord.string(index, encoding: encoding) else {
-                throw FileIssue(line: 1, column: "\(index + 1)", message: "the header is not valid \(encoding.rawValue) "
-                    + "(use --encoding to name the file's encoding)")
-            }
-            header.append(RowValidator.trim(name))
-        }
+        let header = opened.header.map(RowValidator.trim)
         self.header = header
         headerCount = header.count
 
@@ -119,6 +100,36 @@ struct CSVRowSource: RowSource {
         }
         self.fieldIndex = fieldIndex
         columnNames = names
+    }
+
+    /// Opens `path` and reads its header record, each field decoded (not trimmed).
+    /// - Throws: `FileIssue` for an unreadable or empty file, or a header that is not valid text in `encoding`.
+    static func open(path: String, delimiter: UInt8 = UInt8(ascii: ","), encoding: TextEncoding)
+        throws(FileIssue) -> (reader: CSVReader, header: [String]) {
+        var reader: CSVReader
+        do {
+            reader = try CSVReader(path: path, delimiter: delimiter)
+        } catch {
+            throw FileIssue(line: 0, column: "", message: "cannot read the file: \(error.message)")
+        }
+        let first: CSVRecord?
+        do {
+            first = try reader.next()
+        } catch {
+            throw fileIssue(error)
+        }
+        guard let headerRecord = first else {
+            throw FileIssue(line: 1, column: "", message: "the file is empty; the first line must be the header")
+        }
+        var header: [String] = []
+        for index in 0..<headerRecord.count {
+            guard let name = headerRecord.string(index, encoding: encoding) else {
+                throw FileIssue(line: 1, column: "\(index + 1)", message: "the header is not valid \(encoding.rawValue) "
+                    + "(use --encoding to name the file's encoding)")
+            }
+            header.append(name)
+        }
+        return (reader, header)
     }
 
     static func fileIssue(_ error: CSVError) -> FileIssue {
