@@ -139,8 +139,10 @@ struct Summary: ParsableCommand {
             let sheet = try FactSheet.make(filters: try scope.filters(geography),
                                            suppression: Suppression(minCount: output.minCount),
                                            in: db.connection, geography: geography)
+            // Only the HTML page lists the batches (and counting each batch's cases reads every case).
+            let batches = format == .html ? try ImportBatch.all(db.connection) : []
             try output.emit(sheet.render(format, chartWidth: output.chartWidth, ascii: output.ascii,
-                                         sources: try ImportBatch.all(db.connection)))
+                                         sources: batches))
         }
     }
 }
