@@ -65,31 +65,24 @@ struct CTDCRowSource {
     /// The next data row, or nil at the end.
     /// - Throws: `FileIssue` when the rest of the file cannot be read (a CSV syntax error).
     mutating func next() throws(FileIssue) -> Row? {
-        while true {
-            let record: CSVRecord
-            do {
-                guard let next = try reader.next() else { return nil }
-                record = next
-            } catch {
-                throw CSVRowSource.fileIssue(error)
-            }
-            if record.count == 1 && header.fieldCount > 1 && record.isEmpty(0) { continue }
-            rowsRead += 1
-            var fields: [String] = []
-            fields.reserveCapacity(record.count)
-            var issues: [RowIssue] = []
-            for index in 0..<record.count {
-                if let text = record.string(index, encoding: encoding) {
-                    fields.append(text)
-                } else {
-                    fields.append("")
-                    let column = index < header.names.count ? header.names[index] : "field \(index + 1)"
-                    issues.append(RowIssue(line: record.line, column: column,
-                                           message: "not valid \(encoding.rawValue) text (use --encoding to name the file's encoding)"))
-                }
-            }
-            return Row(line: record.line, number: rowsRead, fields: fields, issues: issues)
+        guard let record = try CSVRowSource.nextDataRecord(&reader, headerCount: header.fieldCount) else {
+            return nil
         }
+        rowsRead += 1
+        var fields: [String] = []
+        fields.reserveCapacity(record.count)
+        var issues: [RowIssue] = []
+        for index in 0..<record.count {
+            if let text = record.string(index, encoding: encoding) {
+                fields.append(text)
+            } else {
+                fields.append("")
+                let column = index < header.names.count ? header.names[index] : "field \(index + 1)"
+                issues.append(RowIssue(line: record.line, column: column,
+                                       message: "not valid \(encoding.rawValue) text (use --encoding to name the file's encoding)"))
+            }
+        }
+        return Row(line: record.line, number: rowsRead, fields: fields, issues: issues)
     }
 
     /// Re-reads the file from the start and calls `body` with every data record (blank lines skipped).

@@ -138,17 +138,22 @@ struct CSVRowSource: RowSource {
     }
 
     mutating func next() throws(FileIssue) -> SourceRecord? {
+        try Self.nextDataRecord(&reader, headerCount: headerCount).map(convert)
+    }
+
+    /// The next record that is not a blank line (a blank line holds no data: it is not a row), or nil at the end.
+    /// - Throws: `FileIssue` when the rest of the file cannot be read.
+    static func nextDataRecord(_ reader: inout CSVReader, headerCount: Int) throws(FileIssue) -> CSVRecord? {
         while true {
             let record: CSVRecord
             do {
                 guard let next = try reader.next() else { return nil }
                 record = next
             } catch {
-                throw Self.fileIssue(error)
+                throw fileIssue(error)
             }
-            // A blank line holds no data: it is not a row.
             if record.count == 1 && headerCount > 1 && record.isEmpty(0) { continue }
-            return convert(record)
+            return record
         }
     }
 
