@@ -1,3 +1,5 @@
+import Foundation
+
 /// An INSERT of many rows at a time: rows are collected with the `append` methods and written by `flush` with one
 /// statement per `rowsPerStatement` rows (`INSERT ... VALUES (...), (...), ...`). SQLite's cost per statement run
 /// (binding, opening cursors, constraint set-up) is a large part of a single-row INSERT; spreading it over many rows
@@ -8,10 +10,20 @@
 ///     insert.append(1); insert.append(text: "x")
 ///     try insert.flush()
 public final class BulkInsert {
-    private enum Slot {
-        case null
-        case integer(Int64)
-        case text(offset: Int, count: Int)
+    private struct Slot {
+        enum Kind: UInt8 { case null, integer, text, terminatedText }
+        /// The integer, or the text's offset in the arena.
+        var value: Int64
+        var count: Int
+        var kind: Kind
+    }
+
+    /// The pending rows. Held through a pointer: appends are the hot path of a bulk load, and going through the
+    /// class's stored properties would check exclusive access on every one.
+    private struct Pending {
+        var slots: [Slot] = []
+        /// The pending text values' UTF-8 bytes, each followed by a NUL.
+        var arena: [UInt8] = []
     }
 
     private let connection: Connection
@@ -20,9 +32,7 @@ public final class BulkInsert {
     public let columns: Int
     public let rowsPerStatement: Int
     private var statements: [Int: Statement] = [:]
-    private var slots: [Slot] = []
-    /// The pending text values' UTF-8 bytes, one after another.
-    private var arena: [UInt8] = []
+    private let pending: UnsafeMutablePointer<Pending>
 
     /// - Parameters:
     ///   - head: `INSERT INTO table (columns...)`; `tail`: what follows the rows (an `ON CONFLICT` clause), or "".
@@ -35,21 +45,36 @@ public final class BulkInsert {
         self.columns = columns
         // SQLite allows at most 32,766 parameters in one statement.
         self.rowsPerStatement = min(rowsPerStatement, 32_766 / columns)
+        pending = .allocate(capacity: 1)
+        pending.initialize(to: Pending())
+    }
+
+    deinit {
+        pending.deinitialize(count: 1)
+        pending.deallocate()
     }
 
     /// Rows appended and not yet written.
-    public var pendingRows: Int { slots.count / columns }
+    public var pendingRows: Int { pending.pointee.slots.count / columns }
 
     /// Appends one value of the current row; `columns` values make a row.
     public func append(_ value: Int64) {
-        slots.append(.integer(value))
+        pending.pointee.slots.append(Slot(value: value, count: 0, kind: .integer))
     }
 
     public func append(text: String) {
         var text = text
-        let offset = arena.count
-        text.withUTF8 { arena.append(contentsOf: $0) }
-        slots.append(.text(offset: offset, count: arena.count - offset))
+        text.withUTF8 { append(utf8: $0) }
+    }
+
+    /// Appends text given as UTF-8 bytes (copied).
+    public func append(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        let offset = pending.pointee.arena.count
+        pending.pointee.arena.append(contentsOf: bytes)
+        pending.pointee.arena.append(0)
+        let hasNUL = bytes.count > 0 && memchr(bytes.baseAddress!, 0, bytes.count) != nil
+        pending.pointee.slots.append(Slot(value: Int64(offset), count: bytes.count,
+                                          kind: hasNUL ? .text : .terminatedText))
     }
 
     public func append(text: String?) {
@@ -61,7 +86,7 @@ public final class BulkInsert {
     }
 
     public func appendNull() {
-        slots.append(.null)
+        pending.pointee.slots.append(Slot(value: 0, count: 0, kind: .null))
     }
 
     /// Appends a value of any kind (reals and blobs are not supported: the bulk loads have none).
@@ -78,33 +103,39 @@ public final class BulkInsert {
     /// written — run it inside a savepoint to take them back — and the pending rows are dropped.
     public func flush() throws {
         defer { discard() }
-        let complete = slots.count - slots.count % columns
-        // An empty arena still needs a valid address for empty text.
-        if arena.isEmpty { arena.append(0) }
-        try arena.withUnsafeBufferPointer { bytes in
-            var offset = 0
-            while offset < complete {
-                let rows = min(rowsPerStatement, (complete - offset) / columns)
-                let statement = try self.statement(rows: rows)
-                defer { try? statement.clearBindings() }
-                for index in 0..<(rows * columns) {
-                    switch slots[offset + index] {
-                    case .null: try statement.bindNull(at: index + 1)
-                    case .integer(let value): try statement.bind(value, at: index + 1)
-                    case .text(let start, let count):
-                        try statement.bindUncopiedText(bytes.baseAddress! + start, count: count, at: index + 1)
+        let count = pending.pointee.slots.count
+        let complete = count - count % columns
+        guard complete > 0 else { return }
+        try pending.pointee.arena.withUnsafeBufferPointer { arena in
+            // Every text is followed by a NUL in the arena, so it is empty only when no text is pending.
+            let base = arena.baseAddress ?? UnsafePointer(bitPattern: 1)!
+            try pending.pointee.slots.withUnsafeBufferPointer { slots in
+                var offset = 0
+                while offset < complete {
+                    let rows = min(rowsPerStatement, (complete - offset) / columns)
+                    let statement = try self.statement(rows: rows)
+                    defer { try? statement.clearBindings() }
+                    for index in 0..<(rows * columns) {
+                        let slot = slots[offset + index]
+                        switch slot.kind {
+                        case .null: try statement.bindNull(at: index + 1)
+                        case .integer: try statement.bind(slot.value, at: index + 1)
+                        case .text, .terminatedText:
+                            try statement.bindUncopiedText(base + Int(slot.value), count: slot.count,
+                                                           terminated: slot.kind == .terminatedText, at: index + 1)
+                        }
                     }
+                    try statement.run()
+                    offset += rows * columns
                 }
-                try statement.run()
-                offset += rows * columns
             }
         }
     }
 
     /// Drops the pending rows.
     public func discard() {
-        slots.removeAll(keepingCapacity: true)
-        arena.removeAll(keepingCapacity: true)
+        pending.pointee.slots.removeAll(keepingCapacity: true)
+        pending.pointee.arena.removeAll(keepingCapacity: true)
     }
 
     private func statement(rows: Int) throws -> Statement {

@@ -63,11 +63,14 @@ public final class Statement {
     }
 
     /// Binds `count` bytes of UTF-8 at `bytes` without copying them: they must stay unchanged until the statement
-    /// has run and its bindings were cleared (BulkInsert's arena).
-    func bindUncopiedText(_ bytes: UnsafePointer<UInt8>, count: Int, at index: Int) throws {
+    /// has run and its bindings were cleared (BulkInsert's arena). `terminated`: a NUL follows the bytes and none is
+    /// among them, which SQLite is told (length -1), so that SQL functions reading the value (`length`, `date`
+    /// in CHECK constraints) use it as is instead of copying it to add the terminator.
+    func bindUncopiedText(_ bytes: UnsafePointer<UInt8>, count: Int, terminated: Bool, at index: Int) throws {
         let handle = try live()
         let rc = bytes.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
-            sqlite3_bind_text64(handle, Int32(clamping: index), $0, UInt64(count), nil, UInt8(SQLITE_UTF8))
+            terminated ? sqlite3_bind_text(handle, Int32(clamping: index), $0, -1, nil)
+                : sqlite3_bind_text64(handle, Int32(clamping: index), $0, UInt64(count), nil, UInt8(SQLITE_UTF8))
         }
         if rc != SQLITE_OK { throw bindError(rc, parameter: "\(index)") }
     }

@@ -923,3 +923,40 @@ struct CountTableTests {
         try CountCheck.verify(db, "after migration 0003 of an htdb 0.1.0 database")
     }
 }
+
+@Suite("Count tables: the in-memory count map")
+struct CountMapTests {
+    /// Random keys (many colliding in every field but one), added and taken back, against a plain dictionary keyed
+    /// by the same fields: through several growths, every key keeps exactly its sum.
+    @Test func everyKeyKeepsItsSumThroughGrowth() {
+        struct Fields: Hashable { var state: UInt16, county: Int32, year: Int16, type, venue, gender, age, citizenship: UInt8 }
+        var random = SeededRandom(state: 7)
+        var map = CountDeltas.CountMap()
+        var expected: [Fields: Int] = [:]
+        for _ in 0..<50_000 {
+            let fields = Fields(
+                state: UInt16(random.int(0...3)) << 8 | 0x41, county: Int32(random.int(-1...40)),
+                year: Int16(random.int(2019...2022)), type: UInt8(random.int(0...3)), venue: UInt8(random.int(0...37)),
+                gender: UInt8(random.int(0...4)), age: UInt8(random.int(0...2)), citizenship: UInt8(random.int(0...3)))
+            let delta = random.chance(0.2) ? -1 : random.int(1...3)
+            map.add(delta, to: CountDeltas.Key(
+                state: fields.state, county: fields.county, year: fields.year, type: fields.type, venue: fields.venue,
+                gender: fields.gender, ageGroup: fields.age, citizenship: fields.citizenship))
+            expected[fields, default: 0] += delta
+        }
+        let entries = map.entries
+        #expect(map.count == expected.count)
+        #expect(entries.count == expected.count)
+        for (key, value) in entries {
+            let fields = Fields(state: key.state, county: key.county, year: key.year, type: key.type, venue: key.venue,
+                                gender: key.gender, age: key.ageGroup, citizenship: key.citizenship)
+            #expect(expected[fields] == value)
+        }
+    }
+
+    @Test func anEmptyMapHasNoEntries() {
+        let map = CountDeltas.CountMap()
+        #expect(map.count == 0)
+        #expect(map.entries.isEmpty)
+    }
+}

@@ -238,11 +238,29 @@ struct ImportValueRulesTests {
         #expect(rejected(ExportRow(city: String(repeating: "é", count: 129))) == ["city"])
     }
 
+    /// C0 controls, DEL and C1 controls (U+0080 to U+009F) are refused in a city and an identifier; the characters
+    /// around them in UTF-8 (U+00A0, U+00C2 "Â" followed by ASCII, U+0100, emoji) are not.
+    @Test(arguments: ["\u{1}", "\u{1F}", "\u{7F}", "\u{80}", "\u{85}", "\u{9F}", "\u{0}"])
+    func aControlCharacterIsRefusedInACityAndAnID(control: String) {
+        #expect(rejected(ExportRow(city: "San\(control)Jose")) == ["city"])
+        #expect(rejected(ExportRow(caseID: "C\(control)1")) == ["case_id"])
+        #expect(rejected(ExportRow(victimID: "V\(control)1")) == ["victim_id"])
+    }
+
+    @Test(arguments: ["\u{A0}", "Â", "Â\u{7E}", "\u{100}", "é", "\u{1F600}", "~"])
+    func charactersNextToTheControlRangesAreAccepted(text: String) {
+        #expect(validate(ExportRow(city: "San\(text)Jose")).isValid, "\(text.unicodeScalars.map(\.value))")
+        #expect(validate(ExportRow(caseID: "C\(text)1")).isValid)
+    }
+
     @Test func aCaseIDMayHave64CharactersButNotMore() {
         let longest = String(repeating: "c", count: 64)
         #expect(validate(ExportRow(caseID: longest)).caseRecord?.caseRef == longest)
         #expect(validate(ExportRow(caseID: " \(longest) ")).caseRecord?.caseRef == longest)
         #expect(rejected(ExportRow(caseID: longest + "c")) == ["case_id"])
+        // Characters, not bytes: 64 two-byte characters are allowed, 65 are not.
+        #expect(validate(ExportRow(caseID: String(repeating: "é", count: 64))).isValid)
+        #expect(rejected(ExportRow(caseID: String(repeating: "é", count: 65))) == ["case_id"])
     }
 
     @Test func aVictimIDMayHave64CharactersButNotMore() {

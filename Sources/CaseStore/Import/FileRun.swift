@@ -50,7 +50,6 @@ struct FileRun {
     /// Records whose rows wait in the importer's BulkInserts, with what writing them changes.
     struct Staged {
         var records: [CheckedRecord] = []
-        var counts = CountDeltas()
         var cases = 0
         /// The adjacent case before the first staged record (restored for a replay).
         var currentBefore: CurrentCase?
@@ -277,7 +276,10 @@ struct FileRun {
                 open = CurrentCase(caseRef: row.caseRef, id: 0, record: row, firstLine: record.line, nextPosition: 1)
             }
         }
-        if staged.records.isEmpty { staged.currentBefore = current }
+        if staged.records.isEmpty {
+            staged.currentBefore = current
+            counts.openJournal()
+        }
         for validation in record.validations {
             guard let row = validation.caseRecord else { continue }
             var open: CurrentCase
@@ -318,7 +320,7 @@ struct FileRun {
             statements.bulkVenues.append(id)
             statements.bulkVenues.append(Int64(venue))
         }
-        staged.counts.addCase(state: row.state, county: row.countyFIPS, year: row.year, type: row.traffickingType,
+        counts.addCase(state: row.state, county: row.countyFIPS, year: row.year, type: row.traffickingType,
                               venues: row.venueIDs, sign: 1)
     }
 
@@ -334,7 +336,7 @@ struct FileRun {
         victims.append(Int64(line))
         victims.append(text: victim.nationality)
         let stored = open.record
-        staged.counts.addVictim(state: stored.state, year: stored.year, type: stored.traffickingType,
+        counts.addVictim(state: stored.state, year: stored.year, type: stored.traffickingType,
                                 gender: victim.gender, ageGroup: victim.ageGroup, citizenship: victim.citizenship,
                                 sign: 1)
     }
@@ -352,13 +354,14 @@ struct FileRun {
             try statements.bulkVenues.flush()
             try statements.bulkVictims.flush()
             try db.execute("RELEASE staged")
-            counts.merge(batch.counts)
+            counts.closeJournal(keep: true)
         } catch let error as SQLiteError where error.primaryCode == SQLiteError.constraint {
             statements.bulkCases.discard()
             statements.bulkVenues.discard()
             statements.bulkVictims.discard()
             try db.execute("ROLLBACK TO staged")
             try db.execute("RELEASE staged")
+            counts.closeJournal(keep: false)
             current = batch.currentBefore
             staging = false
             defer { staging = true }

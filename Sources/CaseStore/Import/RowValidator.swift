@@ -113,7 +113,7 @@ public struct RowValidator: Sendable {
 
         let city = value(.city)
         if let city {
-            if city.unicodeScalars.count > 128 { issue(.city, "is longer than 128 characters") }
+            if Self.isLonger(city, than: 128) { issue(.city, "is longer than 128 characters") }
             if Self.hasControlCharacter(city) { issue(.city, "holds a control character") }
         }
 
@@ -141,8 +141,7 @@ public struct RowValidator: Sendable {
 
         // MARK: Victim columns
         var victim: VictimRecord?
-        let victimColumns: [ExportColumn] = [.victimID, .victimGender, .victimAgeGroup, .victimAge, .victimCitizenship]
-        if victimColumns.contains(where: { value($0) != nil }) {
+        if Self.victimColumns.contains(where: { value($0) != nil }) {
             let ref = value(.victimID)
             if let ref { checkIdentifier(ref, .victimID, issue) }
             var gender = Gender.unknown
@@ -190,8 +189,12 @@ public struct RowValidator: Sendable {
         return RowValidation(caseRef: caseRef, caseRecord: record, victim: victim, issues: [])
     }
 
+    private static let victimColumns: [ExportColumn] = [
+        .victimID, .victimGender, .victimAgeGroup, .victimAge, .victimCitizenship,
+    ]
+
     private func checkIdentifier(_ text: String, _ column: ExportColumn, _ issue: (ExportColumn, String) -> Void) {
-        if text.unicodeScalars.count > 64 { issue(column, "is longer than 64 characters") }
+        if Self.isLonger(text, than: 64) { issue(column, "is longer than 64 characters") }
         if Self.hasControlCharacter(text) { issue(column, "holds a control character") }
     }
 
@@ -230,11 +233,36 @@ public struct RowValidator: Sendable {
         guard separatorBytes.count == 1, let cut = separatorBytes.first else {
             return text.components(separatedBy: separator)
         }
-        return text.utf8.split(separator: cut, omittingEmptySubsequences: false).map { String($0) ?? "" }
+        var text = text
+        return text.withUTF8 { bytes in
+            // Most values hold one label: no cut, no new string.
+            guard bytes.contains(cut) else { return [String(decoding: bytes, as: UTF8.self)] }
+            return bytes.split(separator: cut, omittingEmptySubsequences: false).map {
+                String(decoding: UnsafeBufferPointer(rebasing: $0), as: UTF8.self)
+            }
+        }
     }
 
+    /// C0 controls, DEL and C1 controls (U+0080 to U+009F, in UTF-8 0xC2 0x80 to 0xC2 0x9F), byte by byte.
     static func hasControlCharacter(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }
+        var text = text
+        return text.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte < 0x20 || byte == 0x7F { return true }
+                if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] >= 0x80 && bytes[index + 1] < 0xA0 {
+                    return true
+                }
+                index += 1
+            }
+            return false
+        }
+    }
+
+    /// More than `limit` Unicode scalars (counted only when the UTF-8 bytes could be that many).
+    static func isLonger(_ text: String, than limit: Int) -> Bool {
+        text.utf8.count > limit && text.unicodeScalars.count > limit
     }
 
     /// Digits only (no sign, no decimal point), at most 3 significant digits.

@@ -99,7 +99,7 @@ struct CountTable: Hashable, Sendable, CaseIterable {
 /// rows were stored, or replaced with --replace) subtracts its rows again. Keys are small integers, and there are
 /// at most as many as the count tables have rows (thousands, not one per row).
 struct CountDeltas {
-    struct Key: Hashable {
+    struct Key: Equatable {
         /// The USPS code's two ASCII letters.
         var state: UInt16
         /// The county's FIPS as a number; -1 for none.
@@ -111,20 +111,87 @@ struct CountDeltas {
         var gender: UInt8 = 0
         var ageGroup: UInt8 = 0
         var citizenship: UInt8 = 0
+
+        /// A cheap hash of the fields (multiply-shift of the packed words): keys are looked up for every case and
+        /// victim stored, and Swift's seeded Hasher was a measurable part of an import.
+        var mixed: Int {
+            let first = UInt64(state) << 48 | UInt64(UInt32(bitPattern: county) & 0xFF_FFFF) << 24
+                | UInt64(UInt16(bitPattern: year)) << 8 | UInt64(type)
+            let second = UInt64(venue) << 24 | UInt64(gender) << 16 | UInt64(ageGroup) << 8 | UInt64(citizenship)
+            // MurmurHash3's 64-bit finalizer: every input bit reaches the low bits the table uses.
+            var hash = first ^ second &* 0x9E37_79B9_7F4A_7C15
+            hash ^= hash >> 33
+            hash &*= 0xFF51_AFD7_ED55_8CCD
+            hash ^= hash >> 33
+            hash &*= 0xC4CE_B9FE_1A85_EC53
+            hash ^= hash >> 33
+            return Int(truncatingIfNeeded: hash)
+        }
     }
 
-    private var deltas: [[Key: Int]] = Array(repeating: [:], count: CountTable.allCases.count)
+    /// Counts by key: open addressing with linear probing over ``Key/mixed``. A key and its count sit side by side
+    /// (one cache miss per lookup, not three: the tables outgrow the CPU caches on a large import).
+    struct CountMap {
+        private struct Entry {
+            var key: Key
+            var value: Int
+        }
+
+        /// An empty slot's key: no real key has this trafficking-type index.
+        private static let emptyType = UInt8.max
+        private var slots: [Entry] = []
+        private(set) var count = 0
+
+        mutating func add(_ delta: Int, to key: Key) {
+            precondition(key.type != Self.emptyType)
+            if (count + 1) * 4 > slots.count * 3 { grow() }
+            let mask = slots.count - 1
+            var index = key.mixed & mask
+            while slots[index].key.type != Self.emptyType {
+                if slots[index].key == key {
+                    slots[index].value += delta
+                    return
+                }
+                index = (index + 1) & mask
+            }
+            slots[index] = Entry(key: key, value: delta)
+            count += 1
+        }
+
+        /// Every key with its count, in no particular order.
+        var entries: [(key: Key, value: Int)] {
+            slots.compactMap { $0.key.type == Self.emptyType ? nil : ($0.key, $0.value) }
+        }
+
+        private mutating func grow() {
+            let old = entries
+            let empty = Entry(key: Key(state: 0, county: 0, year: 0, type: Self.emptyType), value: 0)
+            slots = Array(repeating: empty, count: max(64, slots.count * 2))
+            count = 0
+            for (key, value) in old { add(value, to: key) }
+        }
+    }
+
+    private var deltas: [CountMap] = Array(repeating: CountMap(), count: CountTable.allCases.count)
+    /// While a journal is open, every change also noted here (table index, key, sign), to be taken back.
+    private var journal: [(table: Int, key: Key, sign: Int)] = []
+    private var journaling = false
+
+    private mutating func add(_ sign: Int, to key: Key, in table: Int) {
+        deltas[table].add(sign, to: key)
+        if journaling { journal.append((table, key, sign)) }
+    }
 
     /// A case's own row and its venue links, counted `sign` times (+1 stored, -1 taken back).
     mutating func addCase(state: String, county: String?, year: Int, type: TraffickingType, venues: [Int], sign: Int) {
         var key = Key(state: Self.stateKey(state), county: county.flatMap { Int32($0) } ?? -1, year: Int16(year),
                       type: Self.index(type))
-        deltas[0][key, default: 0] += sign
+        add(sign, to: key, in: 0)
         key.county = -1
-        deltas[1][key, default: 0] += sign
+        add(sign, to: key, in: 1)
         for venue in venues {
             key.venue = UInt8(truncatingIfNeeded: venue)
-            deltas[2][key, default: 0] += sign
+            add(sign, to: key, in: 2)
         }
     }
 
@@ -133,14 +200,23 @@ struct CountDeltas {
                             citizenship: Citizenship, sign: Int) {
         let key = Key(state: Self.stateKey(state), county: -1, year: Int16(year), type: Self.index(type),
                       gender: Self.index(gender), ageGroup: Self.index(ageGroup), citizenship: Self.index(citizenship))
-        deltas[3][key, default: 0] += sign
+        add(sign, to: key, in: 3)
     }
 
-    /// Adds another set of changes to these.
-    mutating func merge(_ other: CountDeltas) {
-        for (index, changes) in other.deltas.enumerated() {
-            deltas[index].merge(changes, uniquingKeysWith: +)
+    /// Starts noting the changes that follow, so that `closeJournal(keep: false)` can take them back (rows staged
+    /// for a multi-row INSERT that may be rolled back). Does nothing when a journal is open.
+    mutating func openJournal() {
+        journaling = true
+    }
+
+    /// Ends the journal: keeps its changes, or takes them back.
+    mutating func closeJournal(keep: Bool) {
+        guard journaling else { return }
+        journaling = false
+        if !keep {
+            for entry in journal { deltas[entry.table].add(-entry.sign, to: entry.key) }
         }
+        journal.removeAll(keepingCapacity: true)
     }
 
     private static func stateKey(_ code: String) -> UInt16 {
@@ -158,9 +234,26 @@ struct CountDeltas {
         UInt8(T.allCases.firstIndex(of: term).map { T.allCases.distance(from: T.allCases.startIndex, to: $0) } ?? 0)
     }
 
-    private static func code<T: VocabularyTerm>(_ index: UInt8, as type: T.Type) -> String {
-        let all = Array(T.allCases)
-        return Int(index) < all.count ? all[Int(index)].rawValue : ""
+    private static func codes<T: VocabularyTerm>(_ type: T.Type) -> [String] { T.allCases.map(\.rawValue) }
+    private static let typeCodes = codes(TraffickingType.self)
+    private static let genderCodes = codes(Gender.self)
+    private static let ageGroupCodes = codes(AgeGroup.self)
+    private static let citizenshipCodes = codes(Citizenship.self)
+
+    private static func code(_ index: UInt8, in codes: [String]) -> String {
+        Int(index) < codes.count ? codes[Int(index)] : ""
+    }
+
+    /// The county key as stored: its 5-digit FIPS, or "" for none.
+    private static func countyCode(_ county: Int32) -> String {
+        guard county >= 0 else { return "" }
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: 5)
+        var rest = Int(county)
+        for index in stride(from: 4, through: 0, by: -1) {
+            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return String(decoding: digits, as: UTF8.self)
     }
 
     /// Subtracts everything stored for case `id` (its row, venue links and victims), before it is deleted.
@@ -198,12 +291,12 @@ struct CountDeltas {
                                  tail: "ON CONFLICT (\(table.keyColumns.joined(separator: ", "))) DO UPDATE SET "
                                      + "\(table.countColumn) = \(table.countColumn) + excluded.\(table.countColumn)")
             let subtract = try db.prepare(table.subtractSQL)
-            for (key, delta) in changes.sorted(by: { Self.precedes($0.key, $1.key) }) where delta != 0 {
-                let values = keyValues(key, table)
+            for (key, delta) in changes.entries.sorted(by: { Self.precedes($0.key, $1.key) }) where delta != 0 {
                 if delta > 0 {
-                    for value in values { add.append(value) }
-                    add.append(.integer(Int64(delta)))
+                    for value in keyValues(key, table) { add.append(value) }
+                    add.append(Int64(delta))
                 } else {
+                    let values = keyValues(key, table)
                     try subtract.bind(.integer(Int64(-delta)), at: 1)
                     for (index, value) in values.enumerated() { try subtract.bind(value, at: index + 2) }
                     try subtract.run()
@@ -214,21 +307,22 @@ struct CountDeltas {
             try add.flush()
             try db.execute("DELETE FROM \(table.name) WHERE \(table.countColumn) = 0")
         }
-        deltas = Array(repeating: [:], count: CountTable.allCases.count)
+        deltas = Array(repeating: CountMap(), count: CountTable.allCases.count)
     }
 
     /// A key's column values for `table`, in its key-column order.
     private func keyValues(_ key: Key, _ table: CountTable) -> [SQLValue] {
-        var values: [SQLValue] = [.text(Self.stateCode(key.state))]
-        if table.byCounty {
-            let digits = String(key.county)
-            values.append(.text(key.county < 0 ? "" : String(repeating: "0", count: max(0, 5 - digits.count)) + digits))
-        }
-        values += [.integer(Int64(key.year)), .text(Self.code(key.type, as: TraffickingType.self))]
+        var values: [SQLValue] = []
+        values.reserveCapacity(8)
+        values.append(.text(Self.stateCode(key.state)))
+        if table.byCounty { values.append(.text(Self.countyCode(key.county))) }
+        values.append(.integer(Int64(key.year)))
+        values.append(.text(Self.code(key.type, in: Self.typeCodes)))
         if table.byVenue { values.append(.integer(Int64(key.venue))) }
         if table.unit == .victims {
-            values += [.text(Self.code(key.gender, as: Gender.self)), .text(Self.code(key.ageGroup, as: AgeGroup.self)),
-                       .text(Self.code(key.citizenship, as: Citizenship.self))]
+            values.append(.text(Self.code(key.gender, in: Self.genderCodes)))
+            values.append(.text(Self.code(key.ageGroup, in: Self.ageGroupCodes)))
+            values.append(.text(Self.code(key.citizenship, in: Self.citizenshipCodes)))
         }
         return values
     }
