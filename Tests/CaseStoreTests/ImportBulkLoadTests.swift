@@ -92,4 +92,29 @@ struct ImportBulkLoadTests {
         #expect(harness.issueLocations(in: harness.folder.path("repeat.csv")) == [IssueLocation(index + 2, "victim_id")])
         #expect(try DatabaseCheck.run(harness.connection).isOK)
     }
+
+    /// A case whose rows straddle two staged batches (its first victim written with the first batch) and whose
+    /// later victim repeats a victim_id: the second batch is undone and replayed, the whole case is rejected (its
+    /// victim from the first batch too), and every other row of both batches is stored once.
+    @Test func aConflictInACaseSpanningTwoBatchesUndoesOnlyWhatTheSecondBatchWrote() throws {
+        var rows = cases(600)
+        // Case 255 is the 256th case, the last of the first batch; give it two more victims, the last repeating v0.
+        let at = try #require(rows.firstIndex { $0.caseID == "K-255" })
+        var second = rows[at]
+        second.victimID = "v1"
+        var repeated = rows[at]
+        repeated.victimID = "v0"
+        rows.insert(contentsOf: [second, repeated], at: at + 1)
+        let summary = try harness.importRows(rows, name: "span.csv") { $0.onError = .skip }
+        #expect(summary.outcome == .imported)
+        #expect(summary.casesImported == 599)
+        #expect(summary.rowsRejected == 3)
+        #expect(summary.victimsImported == rows.count - 3)
+        #expect(harness.issueLocations(in: harness.folder.path("span.csv")) == [IssueLocation(at + 4, "victim_id")])
+        #expect(try harness.count("cases") == 599)
+        #expect(try harness.count("victims") == rows.count - 3)
+        #expect(try harness.victims(of: "K-255").isEmpty)
+        #expect(try harness.victims(of: "K-256").map(\.[1]) == ["v0", "v1"])
+        #expect(try DatabaseCheck.run(harness.connection).isOK)
+    }
 }

@@ -141,6 +141,10 @@ final class ImportStatements {
     let batchFile: Statement
     let countStatements: CountStatements
     let nextCaseID: Statement
+    let lastVictimID: Statement
+    let undoVictims: Statement
+    let undoVenues: Statement
+    let undoCases: Statement
     // Multi-row INSERTs for the common case: a new case and its rows (FileRun.stage).
     let bulkCases: BulkInsert
     let bulkVenues: BulkInsert
@@ -193,12 +197,19 @@ final class ImportStatements {
         batchFile = try db.prepare("SELECT file_name FROM import_batches WHERE id = ?")
         countStatements = try CountStatements(db)
         nextCaseID = try db.prepare("SELECT coalesce(max(id), 0) + 1 FROM cases")
+        lastVictimID = try db.prepare("SELECT coalesce(max(id), 0) FROM victims")
+        undoVictims = try db.prepare("DELETE FROM victims WHERE id > ?")
+        undoVenues = try db.prepare("DELETE FROM case_venues WHERE case_id >= ?")
+        undoCases = try db.prepare("DELETE FROM cases WHERE id >= ?")
+        // OR FAIL: a failing row stops the statement without undoing its earlier rows, so SQLite needs no
+        // statement journal (a copy of every page the statement changes); writeStaged rolls the whole staged
+        // batch back to its savepoint on any failure anyway.
         bulkCases = BulkInsert(
-            db, "INSERT INTO cases (id, case_ref, batch_id, reported_on, year, state, county_fips, city, "
+            db, "INSERT OR FAIL INTO cases (id, case_ref, batch_id, reported_on, year, state, county_fips, city, "
                 + "trafficking_type, source_line, country)", columns: 11)
-        bulkVenues = BulkInsert(db, "INSERT INTO case_venues (case_id, venue_id)", columns: 2)
+        bulkVenues = BulkInsert(db, "INSERT OR FAIL INTO case_venues (case_id, venue_id)", columns: 2)
         bulkVictims = BulkInsert(
-            db, "INSERT INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, "
+            db, "INSERT OR FAIL INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, "
                 + "source_line, nationality)", columns: 9)
     }
 
