@@ -252,7 +252,13 @@ struct FileRun {
         droppedIndexes = indexes.map(\.sql)
     }
 
+    /// Builds the indexes set aside again. SQLite's sorter may use one helper thread for it (the reading thread is
+    /// done by then, so the second core is free): building cases_by_place for 600,000 cases in the sqlite3 shell
+    /// took 0.95-1.56 s without and 0.67-1.12 s with it, for about 4 MiB more memory.
     private mutating func restoreIndexes() throws {
+        guard !droppedIndexes.isEmpty else { return }
+        try db.execute("PRAGMA threads = 1")
+        defer { try? db.execute("PRAGMA threads = 0") }
         for sql in droppedIndexes { try db.execute(sql) }
         droppedIndexes = []
     }
