@@ -327,7 +327,7 @@ struct FileRun {
             statements.bulkVenues.append(Int64(venue))
         }
         counts.addCase(state: row.state, county: row.countyFIPS, year: row.year, type: row.traffickingType,
-                              venues: row.venueIDs, sign: 1)
+                       venues: row.venueIDs, sign: 1)
     }
 
     private mutating func stageVictim(_ victim: VictimRecord, of open: CurrentCase, line: Int) {
@@ -343,8 +343,7 @@ struct FileRun {
         victims.append(text: victim.nationality)
         let stored = open.record
         counts.addVictim(state: stored.state, year: stored.year, type: stored.traffickingType,
-                                gender: victim.gender, ageGroup: victim.ageGroup, citizenship: victim.citizenship,
-                                sign: 1)
+                         gender: victim.gender, ageGroup: victim.ageGroup, citizenship: victim.citizenship, sign: 1)
     }
 
     /// Writes the staged rows. On a constraint failure (a staged case that exists already, a victim_id repeated in

@@ -112,8 +112,8 @@ struct CountDeltas {
         var ageGroup: UInt8 = 0
         var citizenship: UInt8 = 0
 
-        /// A cheap hash of the fields (multiply-shift of the packed words): keys are looked up for every case and
-        /// victim stored, and Swift's seeded Hasher was a measurable part of an import.
+        /// A cheap hash of the fields (the packed words through MurmurHash3's finalizer): keys are looked up for
+        /// every case and victim stored, and Swift's seeded Hasher was a measurable part of an import.
         var mixed: Int {
             let first = UInt64(state) << 48 | UInt64(UInt32(bitPattern: county) & 0xFF_FFFF) << 24
                 | UInt64(UInt16(bitPattern: year)) << 8 | UInt64(type)

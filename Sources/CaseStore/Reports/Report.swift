@@ -52,8 +52,8 @@ public struct Report: Sendable, Equatable {
                 rowQueries(dimensions, unit: unit, filters: filters)
             }
         var totalArguments = arguments
-        // Counted from the rows, the total still comes from a count table when one covers the filters: it depends
-        // on the filters only, and counting the joined rows for it took a third of such a report's time.
+        // The total depends on the filters only: whenever a count table covers them, it is summed from there, also
+        // for a breakdown counted from the rows (counting the joined rows for it took a third of such a report).
         if let table = CountTable.covering(unit: unit, venue: filters.venue != nil, county: filters.countyFIPS != nil),
            filters.country == nil {
             (totalSQL, totalArguments) = countTableTotal(table, filters: filters)
