@@ -47,10 +47,10 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["MigrationEmbedder"]
         ),
-        // Helpers shared by the test targets (a temporary folder per test).
+        // Helpers shared by the test targets (a temporary folder per test, seeded random numbers).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
-        .testTarget(name: "CSVTests", dependencies: ["CSV"]),
+        .testTarget(name: "CSVTests", dependencies: ["CSV", "TestSupport"]),
         .testTarget(name: "CaseStoreTests", dependencies: ["CaseStore", "SQLite", "CSHA256", "TestSupport"]),
         .testTarget(
             name: "htdbTests", dependencies: ["htdb", "CaseStore", "SQLite", "TestSupport"],

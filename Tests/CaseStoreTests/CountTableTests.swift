@@ -10,18 +10,9 @@ import Testing
 
 // MARK: - Synthetic data
 
-/// SplitMix64, kept here so the data does not depend on the code under test.
-private struct SeededRandom {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+/// The draws the synthetic cases need, from the tests' shared SplitMix64 (not the sample generator's, so the data
+/// does not depend on the code under test).
+fileprivate extension SeededGenerator {
     mutating func int(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
     }
@@ -74,7 +65,7 @@ private struct SynthCase {
                                      "construction", "domestic_work", "restaurants_food_service"]
         .map { Venue.named(code: $0)! }
 
-    static func random(ref: String, _ random: inout SeededRandom, victims minimum: Int = 0) -> SynthCase {
+    static func random(ref: String, _ random: inout SeededGenerator, victims minimum: Int = 0) -> SynthCase {
         let place = random.pick(places)
         var item = SynthCase(
             ref: ref, year: random.int(years), month: random.int(1...12), day: random.int(1...28), state: place.state,
@@ -87,7 +78,7 @@ private struct SynthCase {
         return item
     }
 
-    static func randomVenues(_ random: inout SeededRandom) -> [Venue] {
+    static func randomVenues(_ random: inout SeededGenerator) -> [Venue] {
         let count = random.weighted([(0, 20), (1, 45), (2, 25), (3, 10)])
         var venues: [Venue] = []
         while venues.count < count {
@@ -98,7 +89,7 @@ private struct SynthCase {
     }
 
     /// The same case moved: another state (and county), year, type and venue set, and new victims.
-    func moved(_ random: inout SeededRandom) -> SynthCase {
+    func moved(_ random: inout SeededGenerator) -> SynthCase {
         let index = Self.places.firstIndex { $0.state == state }!
         let place = Self.places[(index + 1) % Self.places.count]
         var item = self
@@ -158,7 +149,7 @@ private struct SynthCase {
 }
 
 extension SynthVictim {
-    static func random(ref: String, _ random: inout SeededRandom) -> SynthVictim {
+    static func random(ref: String, _ random: inout SeededGenerator) -> SynthVictim {
         var victim = SynthVictim(ref: ref, gender: random.chance(0.1) ? nil : random.pick(Gender.allCases),
                                  ageGroup: nil, age: nil,
                                  citizenship: random.chance(0.15) ? nil : random.pick(Citizenship.hotlineCases))
@@ -215,7 +206,7 @@ private enum Synth {
     static let second: [SynthCase] = cases(prefix: "B", count: 120, seed: 12)
 
     static func cases(prefix: String, count: Int, seed: UInt64, victims minimum: Int = 0) -> [SynthCase] {
-        var random = SeededRandom(state: seed)
+        var random = SeededGenerator(seed: seed)
         return (1...count).map {
             SynthCase.random(ref: prefix + "-" + String(format: "%04d", $0), &random, victims: minimum)
         }
@@ -223,7 +214,7 @@ private enum Synth {
 
     /// The cases' rows, some moved elsewhere in the file (so rows of a case are not always adjacent).
     static func csvRows(_ cases: [SynthCase], seed: UInt64) -> [ExportRow] {
-        var random = SeededRandom(state: seed)
+        var random = SeededGenerator(seed: seed)
         var rows = cases.flatMap(\.rows)
         for _ in 0..<rows.count / 10 {
             let row = rows.remove(at: random.int(0...rows.count - 1))
@@ -234,7 +225,7 @@ private enum Synth {
 
     /// Blocks of rows in a seeded order, then the rows that go last.
     static func assemble(_ blocks: [[ExportRow]], last: [ExportRow], seed: UInt64) -> [ExportRow] {
-        var random = SeededRandom(state: seed)
+        var random = SeededGenerator(seed: seed)
         var remaining = blocks
         var rows: [ExportRow] = []
         while !remaining.isEmpty { rows += remaining.remove(at: random.int(0...remaining.count - 1)) }
@@ -582,7 +573,7 @@ struct CountTableTests {
             #expect(try CountCheck.caseRefs(harness.connection) == firstRefs)
             try CountCheck.verify(try harness.connection, "after a plain import", pairs: false)
         }
-        var random = SeededRandom(state: 22)
+        var random = SeededGenerator(seed: 22)
         var lines = Synth.second.map(\.ndjson)
         for index in lines.indices.reversed() { lines.swapAt(index, random.int(0...index)) }
         let second = try harness.importText(lines.joined(separator: "\n") + "\n", name: "second.ndjson")
@@ -668,7 +659,7 @@ struct CountTableTests {
 
     /// 50 cases of file 1 and 20 of file 2 moved to another state, year, type and venue set; 20 new cases.
     private static func replaceFile() -> (rows: [ExportRow], moved: [SynthCase], new: [SynthCase]) {
-        var random = SeededRandom(state: 41)
+        var random = SeededGenerator(seed: 41)
         let moved = (Synth.first.prefix(100).enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
             + Synth.second.suffix(20)).map { $0.moved(&random) }
         let new = Synth.cases(prefix: "E", count: 20, seed: 42)
@@ -739,7 +730,7 @@ struct CountTableTests {
         #expect(try CountCheck.snapshot(try db) == before)
         try CountCheck.verify(try db, "after aborted imports", pairs: false)
 
-        var random = SeededRandom(state: 64)
+        var random = SeededGenerator(seed: 64)
         let moved = Synth.first.suffix(10).map { $0.moved(&random) }
         let valid = try importer.importFile(try harness.write("valid.csv", csvText(Synth.csvRows(
             moved + Synth.cases(prefix: "G", count: 20, seed: 65), seed: 66))))
@@ -780,7 +771,7 @@ struct CountTableTests {
 
     @Test func aReplacementRejectedAfterSomeOfItsRowsWereStoredRestoresTheOldCase() throws {
         try importBoth()
-        var random = SeededRandom(state: 71)
+        var random = SeededGenerator(seed: 71)
         // Cases of file 1 whose new version is damaged (24), replaced (10); 10 new cases.
         let targets = Synth.first.filter { $0.victims.count >= 1 }.prefix(34)
         var damagedVersions = targets.prefix(24).map { $0.moved(&random) }
@@ -930,7 +921,7 @@ struct CountMapTests {
     /// by the same fields: through several growths, every key keeps exactly its sum.
     @Test func everyKeyKeepsItsSumThroughGrowth() {
         struct Fields: Hashable { var state: UInt16, county: Int32, year: Int16, type, venue, gender, age, citizenship: UInt8 }
-        var random = SeededRandom(state: 7)
+        var random = SeededGenerator(seed: 7)
         var map = CountDeltas.CountMap()
         var expected: [Fields: Int] = [:]
         for _ in 0..<50_000 {
