@@ -23,4 +23,20 @@ static inline sqlite3_destructor_type htdb_sqlite3_transient(void) {
     return SQLITE_TRANSIENT;
 }
 
+#if defined(__linux__)
+// Declared by <fcntl.h> only under _GNU_SOURCE, which this header does not set for everything that includes it.
+extern int sync_file_range(int fd, long long offset, long long nbytes, unsigned int flags);
+#endif
+
+/// Starts writing the file's dirty pages to disk without waiting for them (Linux `sync_file_range` with
+/// SYNC_FILE_RANGE_WRITE); elsewhere does nothing. 0, or -1 with errno set.
+static inline int htdb_start_writeback(int fd) {
+#if defined(__linux__)
+    return sync_file_range(fd, 0, 0, 2 /* SYNC_FILE_RANGE_WRITE */);
+#else
+    (void)fd;
+    return 0;
+#endif
+}
+
 #endif

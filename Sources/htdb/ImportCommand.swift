@@ -3,6 +3,7 @@ import CSV
 import CaseStore
 import Dispatch
 import Foundation
+import SQLite
 
 extension ImportFormat: ExpressibleByArgument {}
 extension ImportOptions.OnError: ExpressibleByArgument {}
@@ -77,9 +78,13 @@ struct Import: ParsableCommand {
             options.dryRun = dryRun
             options.replace = replace
 
+            // The flusher's files are closed after the database (defers run in reverse order): see WritebackFlusher.
+            let writeback = WritebackFlusher(paths: [database.path, database.path + "-wal"])
+            defer { writeback.close() }
             let db = try CaseDatabase.openForWriting(at: database.path)
             defer { try? db.close() }
             let importer = try Importer(database: db, options: options)
+            importer.writeback = writeback
 
             let showProgress = progress ?? (isatty(STDERR_FILENO) == 1)
             // Ctrl-C asks the import to stop: the file's transaction rolls back, nothing of it is kept.

@@ -17,6 +17,9 @@ public final class Importer {
     let statements_: ImportStatements
     /// The countries a CTDC file's codes resolve to (the `ctdc` profile only).
     let ctdcCountries: CTDCCountries?
+    /// Started for each file's transaction and commit (whose checkpoint copies the new pages into the database
+    /// file), when set. Its owner closes it after closing the database (see ``WritebackFlusher``).
+    public var writeback: WritebackFlusher?
 
     /// - Throws: `Profile.Invalid` when the profile names codes the database does not have; `SQLiteError`.
     public init(database: CaseDatabase, options: ImportOptions) throws {
@@ -61,6 +64,8 @@ public final class Importer {
         // itself where a cascade would. (The pragma is a no-op inside a transaction, so it is set around it.)
         try database.connection.execute("PRAGMA foreign_keys = OFF")
         defer { try? database.connection.execute("PRAGMA foreign_keys = ON") }
+        writeback?.start()
+        defer { writeback?.stop() }
         do {
             try database.connection.transaction(.immediate) {
                 try run.load(sha256: sha256)
