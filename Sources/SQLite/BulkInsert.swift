@@ -11,8 +11,8 @@ import Foundation
 ///     try insert.flush()
 public final class BulkInsert {
     private struct Slot {
-        enum Kind: UInt8 { case null, integer, text, terminatedText }
-        /// The integer, or the text's offset in the arena.
+        enum Kind: UInt8 { case null, integer, text, terminatedText, externalText }
+        /// The integer, the text's offset in the arena, or (external text) its address.
         var value: Int64
         var count: Int
         var kind: Kind
@@ -77,6 +77,13 @@ public final class BulkInsert {
                                           kind: hasNUL ? .text : .terminatedText))
     }
 
+    /// Appends text that stays where it is until the next `flush` or `discard` (a code string made once for the
+    /// whole import): bound in place, not copied into the buffer. The `count` bytes must be followed by a NUL and
+    /// hold none themselves.
+    public func append(terminatedText bytes: UnsafePointer<UInt8>, count: Int) {
+        pending.pointee.slots.append(Slot(value: Int64(Int(bitPattern: bytes)), count: count, kind: .externalText))
+    }
+
     public func append(text: String?) {
         if let text { append(text: text) } else { appendNull() }
     }
@@ -123,6 +130,9 @@ public final class BulkInsert {
                         case .text, .terminatedText:
                             try statement.bindUncopiedText(base + Int(slot.value), count: slot.count,
                                                            terminated: slot.kind == .terminatedText, at: index + 1)
+                        case .externalText:
+                            try statement.bindUncopiedText(UnsafePointer(bitPattern: Int(slot.value))!,
+                                                           count: slot.count, terminated: true, at: index + 1)
                         }
                     }
                     try statement.run()

@@ -97,6 +97,32 @@ struct BulkInsertTests {
         #expect(try rows().isEmpty)
     }
 
+    @Test func externalTextIsBoundWhereItIsAlongsideCopiedText() throws {
+        let codes = ["female", "", "us_citizen_lpr"].map { code -> (UnsafeMutablePointer<UInt8>, Int) in
+            let utf8 = Array(code.utf8)
+            let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: utf8.count + 1)
+            bytes.initialize(from: utf8, count: utf8.count)
+            bytes[utf8.count] = 0
+            return (bytes, utf8.count)
+        }
+        defer { for (bytes, _) in codes { bytes.deallocate() } }
+        let insert = BulkInsert(db, "INSERT INTO t (n, s, i)", columns: 3, rowsPerStatement: 2)
+        for n in 0..<7 {
+            insert.append(Int64(n))
+            if n % 2 == 0 {
+                insert.append(terminatedText: codes[n % 3].0, count: codes[n % 3].1)
+            } else {
+                insert.append(text: "copied \(n)")
+            }
+            insert.appendNull()
+        }
+        try insert.flush()
+        let expected: [[SQLValue]] = (0..<7).map { n in
+            [.integer(Int64(n)), .text(n % 2 == 0 ? ["female", "", "us_citizen_lpr"][n % 3] : "copied \(n)"), .null]
+        }
+        #expect(try rows() == expected)
+    }
+
     @Test func theTailMakesAnUpsert() throws {
         try db.execute("CREATE TABLE c (k TEXT PRIMARY KEY, total INTEGER NOT NULL) STRICT")
         let upsert = BulkInsert(db, "INSERT INTO c (k, total)", columns: 2,

@@ -230,9 +230,7 @@ struct CountDeltas {
         key == 0 ? "" : String(decoding: [UInt8(key >> 8), UInt8(key & 0xFF)], as: UTF8.self)
     }
 
-    private static func index<T: VocabularyTerm>(_ term: T) -> UInt8 {
-        UInt8(T.allCases.firstIndex(of: term).map { T.allCases.distance(from: T.allCases.startIndex, to: $0) } ?? 0)
-    }
+    private static func index<T: VocabularyTerm>(_ term: T) -> UInt8 { UInt8(term.ordinal) }
 
     private static func codes<T: VocabularyTerm>(_ type: T.Type) -> [String] { T.allCases.map(\.rawValue) }
     private static let typeCodes = codes(TraffickingType.self)

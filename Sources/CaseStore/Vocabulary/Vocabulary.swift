@@ -28,6 +28,11 @@ extension VocabularyTerm {
     /// Every label that resolves to this term: its code, its label and its other labels.
     public var acceptedLabels: [String] { [code, label] + otherLabels }
 
+    /// The term's place in `allCases` (0, 1, ...): a small number for keys and tables indexed by term.
+    var ordinal: Int {
+        Self.allCases.firstIndex(of: self).map { Self.allCases.distance(from: Self.allCases.startIndex, to: $0) } ?? 0
+    }
+
     /// The term `text` names (code or any accepted label, case-insensitive, white space folded), or nil.
     /// Builds its map on each call; hot paths keep a `LabelMap` instead.
     public static func resolve(_ text: String) -> Self? {
