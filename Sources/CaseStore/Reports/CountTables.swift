@@ -158,6 +158,11 @@ struct CountDeltas {
             count += 1
         }
 
+        /// Reads the slot where `key`'s search starts (to bring it into the cache); the value means nothing.
+        func lookAhead(_ key: Key) -> Int {
+            slots.isEmpty ? 0 : Int(slots[key.mixed & (slots.count - 1)].key.type)
+        }
+
         /// Every key with its count, in no particular order.
         var entries: [(key: Key, value: Int)] {
             slots.compactMap { $0.key.type == Self.emptyType ? nil : ($0.key, $0.value) }
@@ -173,13 +178,18 @@ struct CountDeltas {
     }
 
     private var deltas: [CountMap] = Array(repeating: CountMap(), count: CountTable.allCases.count)
-    /// While a journal is open, every change also noted here (table index, key, sign), to be taken back.
+    /// While a journal is open, the changes wait here (table index, key, sign) instead of going to the maps.
     private var journal: [(table: Int, key: Key, sign: Int)] = []
     private var journaling = false
+    /// Where the look-ahead pass of `closeJournal` leaves its sum, so that its loads are not optimized away.
+    private var lookAheadSink = 0
 
     private mutating func add(_ sign: Int, to key: Key, in table: Int) {
-        deltas[table].add(sign, to: key)
-        if journaling { journal.append((table, key, sign)) }
+        if journaling {
+            journal.append((table, key, sign))
+        } else {
+            deltas[table].add(sign, to: key)
+        }
     }
 
     /// A case's own row and its venue links, counted `sign` times (+1 stored, -1 taken back).
@@ -203,18 +213,26 @@ struct CountDeltas {
         add(sign, to: key, in: 3)
     }
 
-    /// Starts noting the changes that follow, so that `closeJournal(keep: false)` can take them back (rows staged
-    /// for a multi-row INSERT that may be rolled back). Does nothing when a journal is open.
+    /// Holds back the changes that follow until `closeJournal` keeps or drops them (rows staged for a multi-row
+    /// INSERT that may be rolled back). Does nothing when a journal is open. Nothing reads the counts meanwhile.
     mutating func openJournal() {
         journaling = true
     }
 
-    /// Ends the journal: keeps its changes, or takes them back.
+    /// Ends the journal: applies its changes to the maps, or drops them.
+    ///
+    /// Kept changes are applied in two passes. The first only reads each key's home slot: the reads are independent
+    /// of one another, so the processor has many cache misses in flight at once; the second then finds those slots
+    /// in the cache. Applied one by one as rows were staged, nearly every change waited for its own miss (the maps
+    /// are a few MB): `CountMap.add` was 2 % of a 1M-row import's storing thread and 4 % at 4M rows (perf).
     mutating func closeJournal(keep: Bool) {
         guard journaling else { return }
         journaling = false
-        if !keep {
-            for entry in journal { deltas[entry.table].add(-entry.sign, to: entry.key) }
+        if keep {
+            var sum = 0
+            for entry in journal { sum &+= deltas[entry.table].lookAhead(entry.key) }
+            lookAheadSink &+= sum
+            for entry in journal { deltas[entry.table].add(entry.sign, to: entry.key) }
         }
         journal.removeAll(keepingCapacity: true)
     }
