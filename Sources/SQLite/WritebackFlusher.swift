@@ -13,7 +13,7 @@ import Foundation
 ///     flusher.close()          // only after every connection to the file in this process is closed
 ///
 /// Without it the kernel holds the new pages in memory (the dirty-page thresholds are gigabytes on a machine with
-/// much memory) and the fsync waits for all of them at once: on a 1,000,000-row import, two waits of about 0.36 s
+/// much memory) and the fsync waits for all of them at once: on a 1,000,000-row import, two waits of 0.3-0.5 s
 /// each for about 170 MB. A thread asks every `interval` for the files' dirty pages to be written
 /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`, Linux; elsewhere it does nothing): it starts the writing and does not
 /// wait for it, changes no data and no durability guarantee (SQLite's fsyncs still decide what is on disk).
@@ -21,7 +21,7 @@ import Foundation
 /// The files are opened read-only here, each when it first exists. Closing any descriptor of a file releases every
 /// POSIX record lock the process holds on it (fcntl(2)), SQLite's on the database file included: call `close()` only
 /// when no connection to that database is open in this process any more. (The -wal file holds no locks: SQLite locks
-/// the database and -shm files.)
+/// the database and -shm files.) Released without `close()`, it closes them itself: keep it until the database is.
 public final class WritebackFlusher: @unchecked Sendable {
     public let paths: [String]
     public let interval: TimeInterval
