@@ -951,35 +951,3 @@ struct CountMapTests {
         #expect(map.entries.isEmpty)
     }
 }
-
-@Suite("Code strings of the bulk load")
-struct CodeStringsTests {
-    private func text(_ value: CodeStrings.Text) -> String {
-        String(decoding: UnsafeBufferPointer(start: value.bytes, count: value.count), as: UTF8.self)
-    }
-
-    @Test func everyVocabularyCodeIsItsOwnNULTerminatedCopy() {
-        func check<T: VocabularyTerm>(_ terms: T.Type, _ code: (T) -> CodeStrings.Text) {
-            for term in T.allCases {
-                let value = code(term)
-                #expect(text(value) == term.code)
-                #expect(value.bytes[value.count] == 0)
-            }
-        }
-        check(TraffickingType.self, CodeStrings.code)
-        check(Gender.self, CodeStrings.code)
-        check(AgeGroup.self, CodeStrings.code)
-        check(Citizenship.self, CodeStrings.code)
-    }
-
-    @Test func onlyTwoUpperCaseLettersAreLetterPairs() {
-        for code in ["AA", "CA", "US", "ZZ"] {
-            let value = CodeStrings.letterPair(code)
-            #expect(value.map(text) == code)
-            #expect(value.map { $0.bytes[2] } == 0)
-        }
-        for code in ["", "C", "ca", "Ca", "CAL", "C1", "@A", "[A", "É"] {
-            #expect(CodeStrings.letterPair(code) == nil)
-        }
-    }
-}

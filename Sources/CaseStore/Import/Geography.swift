@@ -34,10 +34,10 @@ public struct Geography: Sendable {
     /// ISO 3166-1 alpha-2 code -> short English name (migration 0004's `countries`; `ZZ` is "Unknown").
     public private(set) var countries: [String: String] = [:]
     /// Folded lower-cased alpha-2, alpha-3 and name -> alpha-2.
-    private var countryKeys: [String: String] = [:]
-    private var stateKeys: [String: String] = [:]
+    private var countryKeys = LabelTable<String>()
+    private var stateKeys = LabelTable<String>()
     /// Per state: folded lower-cased name (with and without suffix) -> FIPS.
-    private var countyKeys: [String: [String: String]] = [:]
+    private var countyKeys: [String: LabelTable<String>] = [:]
 
     public init(_ db: Connection) throws {
         let stateRows = try db.prepare("SELECT code, fips, name FROM states")
@@ -45,8 +45,8 @@ public struct Geography: Sendable {
             let state = State(code: stateRows.string(0) ?? "", fips: stateRows.string(1) ?? "",
                               name: stateRows.string(2) ?? "")
             states[state.code] = state
-            stateKeys[LabelMap<String>.key(state.code)] = state.code
-            stateKeys[LabelMap<String>.key(state.name)] = state.code
+            stateKeys.set(state.code, to: state.code)
+            stateKeys.set(state.name, to: state.code)
         }
         if try db.tableExists("countries") {
             let countryRows = try db.prepare("SELECT code, alpha3, name FROM countries")
@@ -54,7 +54,7 @@ public struct Geography: Sendable {
                 let code = countryRows.string(0) ?? ""
                 let name = countryRows.string(2) ?? ""
                 countries[code] = name
-                for key in [code, countryRows.string(1) ?? "", name] { countryKeys[LabelMap<String>.key(key)] = code }
+                for key in [code, countryRows.string(1) ?? "", name] { countryKeys.set(key, to: code) }
             }
         }
         // Independent cities last, so a bare name that a county shares means the county.
@@ -64,20 +64,20 @@ public struct Geography: Sendable {
             let county = County(fips: countyRows.string(0) ?? "", state: countyRows.string(1) ?? "",
                                 name: countyRows.string(2) ?? "", suffix: countyRows.string(3) ?? "")
             counties[county.fips] = county
-            countyKeys[county.state, default: [:]][LabelMap<String>.key(county.fullName)] = county.fips
-            countyKeys[county.state, default: [:]][LabelMap<String>.key(county.name)] = county.fips
+            countyKeys[county.state, default: LabelTable()].set(county.fullName, to: county.fips)
+            countyKeys[county.state, default: LabelTable()].set(county.name, to: county.fips)
         }
     }
 
     /// The USPS code of the state `text` names (USPS code or full name, any case), or nil.
     public func state(_ text: String) -> String? {
-        stateKeys[LabelMap<String>.key(text)]
+        stateKeys.value(for: text)
     }
 
     /// The ISO 3166-1 alpha-2 code of the country `text` names (alpha-2, alpha-3 or short English name, any case),
     /// or nil.
     public func country(_ text: String) -> String? {
-        countryKeys[LabelMap<String>.key(text)]
+        countryKeys.value(for: text)
     }
 
     /// The county `text` names within `state`: a Census name with or without its suffix (any case), or a 5-digit
@@ -88,7 +88,7 @@ public struct Geography: Sendable {
             guard let county = counties[folded] else { return .notFound }
             return county.state == state ? .found(county.fips) : .otherState(county.state)
         }
-        guard let fips = countyKeys[state]?[folded.lowercased()] else { return .notFound }
+        guard let fips = countyKeys[state]?.value(for: folded) else { return .notFound }
         return .found(fips)
     }
 }

@@ -12,7 +12,7 @@ public struct RowValidator: Sendable {
     let ageGroups: LabelMap<AgeGroup>
     let citizenships: LabelMap<Citizenship>
     let venues: LabelMap<Venue>
-    let stateLabels: [String: String]
+    let stateLabels: LabelTable<String>
     /// Latest accepted `reported_on`, as `YYYY-MM-DD`.
     let latestDate: String
     static let earliestDate = "2000-01-01"
@@ -39,12 +39,12 @@ public struct RowValidator: Sendable {
             if let venue = Venue.named(code: code), venue.isHotlineVenue { venueMap.set(label, for: venue) }
         }
         venues = venueMap
-        var states: [String: String] = [:]
+        var states = LabelTable<String>()
         for (label, code) in profile.labels[.state] ?? [:] {
             guard geography.states[code] != nil else {
                 throw Profile.Invalid(source: profile.name, message: "labels.state: \"\(code)\" is not a state code")
             }
-            states[LabelMap<String>.key(label)] = code
+            states.set(label, to: code)
         }
         stateLabels = states
     }
@@ -91,7 +91,7 @@ public struct RowValidator: Sendable {
 
         var state: String?
         if let text = value(.state) {
-            state = stateLabels[LabelMap<String>.key(text)] ?? geography.state(text)
+            state = (stateLabels.count > 0 ? stateLabels.value(for: text) : nil) ?? geography.state(text)
             if state == nil {
                 issue(.state, "\(Self.quote(text)) is not a US state, DC or territory (USPS code or full name)")
             }

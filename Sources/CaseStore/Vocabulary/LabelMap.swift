@@ -5,8 +5,8 @@
 ///     types.resolve("sex  AND labor")   // .sexAndLabor
 public struct LabelMap<Value: Hashable & Sendable>: Sendable {
     private var values: [String: Value] = [:]
-    /// Labels as written (folded, not lower-cased): most exports use them exactly, which skips normalizing.
-    private var exact: [String: Value] = [:]
+    /// The same, looked up from the text's bytes (what `resolve` uses for every row of an import).
+    private var table = LabelTable<Value>()
 
     /// Two different values claim the same label.
     public struct Conflict: Error, CustomStringConvertible, Sendable {
@@ -22,20 +22,18 @@ public struct LabelMap<Value: Hashable & Sendable>: Sendable {
         let key = Self.key(label)
         if let existing = values[key], existing != value { throw Conflict(label: label) }
         values[key] = value
-        exact[Self.fold(label)] = value
+        table.set(label, to: value)
     }
 
     /// Adds `label` for `value`, replacing what it named before (a profile's own labels win).
     public mutating func set(_ label: String, for value: Value) {
-        let key = Self.key(label)
-        values[key] = value
-        exact = exact.filter { Self.key($0.key) != key }
-        exact[Self.fold(label)] = value
+        values[Self.key(label)] = value
+        table.set(label, to: value)
     }
 
     /// The value `text` names, or nil.
     public func resolve(_ text: String) -> Value? {
-        exact[text] ?? values[Self.key(text)]
+        table.value(for: text)
     }
 
     /// Number of distinct normalized labels.
