@@ -271,15 +271,25 @@ struct FileRun {
     /// adjacent) makes `writeStaged` fail on the UNIQUE constraint and replay its records row by row.
     private mutating func stage(_ record: CheckedRecord) throws -> Bool {
         guard record.issues.isEmpty, !record.validations.isEmpty else { return false }
-        if let caseRef = record.caseRef, invalidCases[caseRef] != nil { return false }
-        var open = current
-        for validation in record.validations {
-            guard validation.issues.isEmpty, let row = validation.caseRecord else { return false }
-            if let adjacent = open, adjacent.caseRef == row.caseRef {
+        if !invalidCases.isEmpty, let caseRef = record.caseRef, invalidCases[caseRef] != nil { return false }
+        // Every row valid, and each row that continues the case before it agreeing with it: the case read before
+        // this record, or one opened by an earlier row of it (`openedAt`). Read in place: no case is copied.
+        var openedAt: Int?
+        for index in record.validations.indices {
+            guard record.validations[index].issues.isEmpty, let row = record.validations[index].caseRecord else {
+                return false
+            }
+            if let opener = openedAt, let open = record.validations[opener].caseRecord {
+                if open.caseRef != row.caseRef {
+                    openedAt = index
+                } else if Self.firstDifference(open, row) != nil {
+                    return false
+                }
+            } else if openedAt == nil, current?.caseRef == row.caseRef, let adjacent = current {
                 if format == .ndjson && adjacent.firstLine != record.line { return false }
                 if Self.firstDifference(adjacent.record, row) != nil { return false }
             } else {
-                open = CurrentCase(caseRef: row.caseRef, id: 0, record: row, firstLine: record.line, nextPosition: 1)
+                openedAt = index
             }
         }
         if staged.records.isEmpty {
@@ -288,21 +298,19 @@ struct FileRun {
         }
         for validation in record.validations {
             guard let row = validation.caseRecord else { continue }
-            var open: CurrentCase
-            if let adjacent = current, adjacent.caseRef == row.caseRef {
-                open = adjacent
-            } else {
-                open = CurrentCase(caseRef: row.caseRef, id: staged.nextCaseID, record: row, firstLine: record.line,
-                                   nextPosition: 1)
+            if current?.caseRef != row.caseRef {
+                current = CurrentCase(caseRef: row.caseRef, id: staged.nextCaseID, record: row,
+                                      firstLine: record.line, nextPosition: 1)
                 staged.nextCaseID += 1
                 staged.cases += 1
-                stageCase(row, id: open.id, line: record.line)
+                stageCase(row, id: staged.nextCaseID - 1, line: record.line)
             }
-            if let victim = validation.victim {
+            if let victim = validation.victim, var open = current {
+                current = nil  // `open` is then the only copy: changing it does not copy the case again
                 stageVictim(victim, of: open, line: record.line)
                 open.nextPosition += 1
+                current = open
             }
-            current = open
         }
         staged.records.append(record)
         if staged.cases >= 256 || statements.bulkVictims.pendingRows >= 512 { try writeStaged() }
