@@ -307,9 +307,9 @@ struct CountDeltas {
                                  tail: "ON CONFLICT (\(table.keyColumns.joined(separator: ", "))) DO UPDATE SET "
                                      + "\(table.countColumn) = \(table.countColumn) + excluded.\(table.countColumn)")
             let subtract = try db.prepare(table.subtractSQL)
-            for (key, delta) in changes.entries.sorted(by: { Self.precedes($0.key, $1.key) }) where delta != 0 {
+            for (key, delta) in changes.entries.sorted(by: { Self.order($0.key) < Self.order($1.key) }) where delta != 0 {
                 if delta > 0 {
-                    for value in keyValues(key, table) { add.append(value) }
+                    appendKey(key, table, to: add)
                     add.append(Int64(delta))
                 } else {
                     let values = keyValues(key, table)
@@ -343,11 +343,26 @@ struct CountDeltas {
         return values
     }
 
-    /// Roughly the tables' primary-key order, so the upserts walk their B-trees forward.
-    private static func precedes(_ a: Key, _ b: Key) -> Bool {
-        (a.state, a.county, a.year, a.type, a.venue) < (b.state, b.county, b.year, b.type, b.venue)
-            || ((a.state, a.county, a.year, a.type, a.venue) == (b.state, b.county, b.year, b.type, b.venue)
-                && (a.gender, a.ageGroup, a.citizenship) < (b.gender, b.ageGroup, b.citizenship))
+    /// A key's column values for `table`, appended to a row of `insert` (the codes from ``CodeStrings``).
+    private func appendKey(_ key: Key, _ table: CountTable, to insert: BulkInsert) {
+        insert.append(letterPair: Self.stateCode(key.state))
+        if table.byCounty { insert.append(text: Self.countyCode(key.county)) }
+        insert.append(Int64(key.year))
+        insert.append(text: Self.code(key.type, in: Self.typeCodes))
+        if table.byVenue { insert.append(Int64(key.venue)) }
+        if table.unit == .victims {
+            insert.append(text: Self.code(key.gender, in: Self.genderCodes))
+            insert.append(text: Self.code(key.ageGroup, in: Self.ageGroupCodes))
+            insert.append(text: Self.code(key.citizenship, in: Self.citizenshipCodes))
+        }
+    }
+
+    /// Roughly the tables' primary-key order, so the upserts walk their B-trees forward: the key's fields packed
+    /// into two words, compared as a pair.
+    private static func order(_ key: Key) -> (UInt64, UInt64) {
+        (UInt64(key.state) << 48 | UInt64(UInt32(bitPattern: key.county &+ 1) & 0xFF_FFFF) << 24
+            | UInt64(UInt16(bitPattern: key.year)) << 8 | UInt64(key.type),
+         UInt64(key.venue) << 24 | UInt64(key.gender) << 16 | UInt64(key.ageGroup) << 8 | UInt64(key.citizenship))
     }
 }
 
