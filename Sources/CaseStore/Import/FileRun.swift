@@ -361,7 +361,7 @@ struct FileRun {
     /// The undo is exact without a savepoint: the batch's new cases are numbered from `first` up, nothing else has
     /// such ids, its venue links belong to those cases, and its victims are the ones after the last victim id
     /// before it. (A savepoint made SQLite copy every page the batch changed to a temporary file first: about one
-    /// page write for every two rows imported.) The INSERTs are `OR FAIL`, so SQLite keeps no statement journal.
+    /// page write for every two rows imported.) The INSERTs are `OR FAIL` (see `ImportStatements`).
     private mutating func writeStaged() throws {
         guard !staged.records.isEmpty else { return }
         let batch = staged

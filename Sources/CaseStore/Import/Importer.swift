@@ -206,9 +206,9 @@ final class ImportStatements {
         undoVictims = try db.prepare("DELETE FROM victims WHERE id > ?")
         undoVenues = try db.prepare("DELETE FROM case_venues WHERE case_id >= ?")
         undoCases = try db.prepare("DELETE FROM cases WHERE id >= ?")
-        // OR FAIL: a failing row stops the statement without undoing its earlier rows, so SQLite needs no
-        // statement journal (a copy of every page the statement changes); writeStaged rolls the whole staged
-        // batch back to its savepoint on any failure anyway.
+        // OR FAIL: a failing row stops the statement without undoing its earlier rows, so SQLite need not keep a
+        // statement journal (a copy of every page the statement changes) for it; the victims INSERT still writes
+        // one (BENCHMARKS.md, session 3). writeStaged deletes the whole staged batch by id on any failure anyway.
         bulkCases = BulkInsert(
             db, "INSERT OR FAIL INTO cases (id, case_ref, batch_id, reported_on, year, state, county_fips, city, "
                 + "trafficking_type, source_line, country)", columns: 11)
