@@ -19,11 +19,38 @@ public final class BulkInsert {
     }
 
     /// The pending rows. Held through a pointer: appends are the hot path of a bulk load, and going through the
-    /// class's stored properties would check exclusive access on every one.
+    /// class's stored properties would check exclusive access on every one. Growable buffers of plain pointers
+    /// rather than arrays: an array append checks uniqueness and capacity, and copying bytes into one went through
+    /// the generic `append(contentsOf:)`.
     private struct Pending {
-        var slots: [Slot] = []
+        var slots = GrowableBuffer<Slot>()
         /// The pending text values' UTF-8 bytes, each followed by a NUL.
-        var arena: [UInt8] = []
+        var arena = GrowableBuffer<UInt8>()
+    }
+
+    /// Elements of a trivial type, with room made by doubling.
+    private struct GrowableBuffer<Element: BitwiseCopyable> {
+        private(set) var base = UnsafeMutablePointer<Element>.allocate(capacity: 256)
+        private(set) var capacity = 256
+        var count = 0
+
+        /// Makes room for `extra` more elements.
+        mutating func reserve(_ extra: Int) {
+            guard count + extra > capacity else { return }
+            let grown = UnsafeMutablePointer<Element>.allocate(capacity: max(capacity * 2, count + extra))
+            grown.initialize(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity = max(capacity * 2, count + extra)
+        }
+
+        mutating func append(_ element: Element) {
+            reserve(1)
+            (base + count).initialize(to: element)
+            count += 1
+        }
+
+        func free() { base.deallocate() }
     }
 
     private let connection: Connection
@@ -50,6 +77,8 @@ public final class BulkInsert {
     }
 
     deinit {
+        pending.pointee.slots.free()
+        pending.pointee.arena.free()
         pending.deinitialize(count: 1)
         pending.deallocate()
     }
@@ -70,8 +99,11 @@ public final class BulkInsert {
     /// Appends text given as UTF-8 bytes (copied).
     public func append(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         let offset = pending.pointee.arena.count
-        pending.pointee.arena.append(contentsOf: bytes)
-        pending.pointee.arena.append(0)
+        pending.pointee.arena.reserve(bytes.count + 1)
+        let start = pending.pointee.arena.base + offset
+        if let source = bytes.baseAddress { start.initialize(from: source, count: bytes.count) }
+        start[bytes.count] = 0
+        pending.pointee.arena.count += bytes.count + 1
         let hasNUL = bytes.count > 0 && memchr(bytes.baseAddress!, 0, bytes.count) != nil
         pending.pointee.slots.append(Slot(value: Int64(offset), count: bytes.count,
                                           kind: hasNUL ? .text : .terminatedText))
@@ -113,39 +145,35 @@ public final class BulkInsert {
         let count = pending.pointee.slots.count
         let complete = count - count % columns
         guard complete > 0 else { return }
-        try pending.pointee.arena.withUnsafeBufferPointer { arena in
-            // Every text is followed by a NUL in the arena, so it is empty only when no text is pending.
-            let base = arena.baseAddress ?? UnsafePointer(bitPattern: 1)!
-            try pending.pointee.slots.withUnsafeBufferPointer { slots in
-                var offset = 0
-                while offset < complete {
-                    let rows = min(rowsPerStatement, (complete - offset) / columns)
-                    let statement = try self.statement(rows: rows)
-                    defer { try? statement.clearBindings() }
-                    for index in 0..<(rows * columns) {
-                        let slot = slots[offset + index]
-                        switch slot.kind {
-                        case .null: try statement.bindNull(at: index + 1)
-                        case .integer: try statement.bind(slot.value, at: index + 1)
-                        case .text, .terminatedText:
-                            try statement.bindUncopiedText(base + Int(slot.value), count: slot.count,
-                                                           terminated: slot.kind == .terminatedText, at: index + 1)
-                        case .externalText:
-                            try statement.bindUncopiedText(UnsafePointer(bitPattern: Int(slot.value))!,
-                                                           count: slot.count, terminated: true, at: index + 1)
-                        }
-                    }
-                    try statement.run()
-                    offset += rows * columns
+        let base = UnsafePointer(pending.pointee.arena.base)
+        let slots = UnsafePointer(pending.pointee.slots.base)
+        var offset = 0
+        while offset < complete {
+            let rows = min(rowsPerStatement, (complete - offset) / columns)
+            let statement = try self.statement(rows: rows)
+            defer { try? statement.clearBindings() }
+            for index in 0..<(rows * columns) {
+                let slot = slots[offset + index]
+                switch slot.kind {
+                case .null: try statement.bindNull(at: index + 1)
+                case .integer: try statement.bind(slot.value, at: index + 1)
+                case .text, .terminatedText:
+                    try statement.bindUncopiedText(base + Int(slot.value), count: slot.count,
+                                                   terminated: slot.kind == .terminatedText, at: index + 1)
+                case .externalText:
+                    try statement.bindUncopiedText(UnsafePointer(bitPattern: Int(slot.value))!,
+                                                   count: slot.count, terminated: true, at: index + 1)
                 }
             }
+            try statement.run()
+            offset += rows * columns
         }
     }
 
     /// Drops the pending rows.
     public func discard() {
-        pending.pointee.slots.removeAll(keepingCapacity: true)
-        pending.pointee.arena.removeAll(keepingCapacity: true)
+        pending.pointee.slots.count = 0
+        pending.pointee.arena.count = 0
     }
 
     private func statement(rows: Int) throws -> Statement {
