@@ -115,9 +115,7 @@ struct CountDeltas {
         /// A cheap hash of the fields (the packed words through MurmurHash3's finalizer): keys are looked up for
         /// every case and victim stored, and Swift's seeded Hasher was a measurable part of an import.
         var mixed: Int {
-            let first = UInt64(state) << 48 | UInt64(UInt32(bitPattern: county) & 0xFF_FFFF) << 24
-                | UInt64(UInt16(bitPattern: year)) << 8 | UInt64(type)
-            let second = UInt64(venue) << 24 | UInt64(gender) << 16 | UInt64(ageGroup) << 8 | UInt64(citizenship)
+            let (first, second) = packed
             // MurmurHash3's 64-bit finalizer: every input bit reaches the low bits the table uses.
             var hash = first ^ second &* 0x9E37_79B9_7F4A_7C15
             hash ^= hash >> 33
@@ -126,6 +124,14 @@ struct CountDeltas {
             hash &*= 0xC4CE_B9FE_1A85_EC53
             hash ^= hash >> 33
             return Int(truncatingIfNeeded: hash)
+        }
+
+        /// The fields in two words, in the count tables' primary-key order (a county of -1, none, first): compared
+        /// as a pair they sort keys roughly as the tables store them.
+        var packed: (UInt64, UInt64) {
+            (UInt64(state) << 48 | UInt64(UInt32(bitPattern: county &+ 1) & 0xFF_FFFF) << 24
+                | UInt64(UInt16(bitPattern: year)) << 8 | UInt64(type),
+             UInt64(venue) << 24 | UInt64(gender) << 16 | UInt64(ageGroup) << 8 | UInt64(citizenship))
         }
     }
 
@@ -307,14 +313,18 @@ struct CountDeltas {
                                  tail: "ON CONFLICT (\(table.keyColumns.joined(separator: ", "))) DO UPDATE SET "
                                      + "\(table.countColumn) = \(table.countColumn) + excluded.\(table.countColumn)")
             let subtract = try db.prepare(table.subtractSQL)
-            for (key, delta) in changes.entries.sorted(by: { Self.order($0.key) < Self.order($1.key) }) where delta != 0 {
+            // In the tables' primary-key order, so the upserts walk their B-trees forward.
+            for (key, delta) in changes.entries.sorted(by: { $0.key.packed < $1.key.packed }) where delta != 0 {
                 if delta > 0 {
-                    appendKey(key, table, to: add)
+                    forEachKeyValue(key, table) { add.append($0) }
                     add.append(Int64(delta))
                 } else {
-                    let values = keyValues(key, table)
                     try subtract.bind(.integer(Int64(-delta)), at: 1)
-                    for (index, value) in values.enumerated() { try subtract.bind(value, at: index + 2) }
+                    var parameter = 2
+                    try forEachKeyValue(key, table) { value in
+                        try subtract.bind(value, at: parameter)
+                        parameter += 1
+                    }
                     try subtract.run()
                     // Rows taken back were counted when stored: a missing combination means the tables are broken.
                     guard db.changes == 1 else { throw CountTableError.missingCombination(table: table.name) }
@@ -326,43 +336,19 @@ struct CountDeltas {
         deltas = Array(repeating: CountMap(), count: CountTable.allCases.count)
     }
 
-    /// A key's column values for `table`, in its key-column order.
-    private func keyValues(_ key: Key, _ table: CountTable) -> [SQLValue] {
-        var values: [SQLValue] = []
-        values.reserveCapacity(8)
-        values.append(.text(Self.stateCode(key.state)))
-        if table.byCounty { values.append(.text(Self.countyCode(key.county))) }
-        values.append(.integer(Int64(key.year)))
-        values.append(.text(Self.code(key.type, in: Self.typeCodes)))
-        if table.byVenue { values.append(.integer(Int64(key.venue))) }
+    /// A key's column values for `table`, in its key-column order, one by one (no array per key: there can be a
+    /// few hundred thousand keys).
+    private func forEachKeyValue(_ key: Key, _ table: CountTable, _ body: (SQLValue) throws -> Void) rethrows {
+        try body(.text(Self.stateCode(key.state)))
+        if table.byCounty { try body(.text(Self.countyCode(key.county))) }
+        try body(.integer(Int64(key.year)))
+        try body(.text(Self.code(key.type, in: Self.typeCodes)))
+        if table.byVenue { try body(.integer(Int64(key.venue))) }
         if table.unit == .victims {
-            values.append(.text(Self.code(key.gender, in: Self.genderCodes)))
-            values.append(.text(Self.code(key.ageGroup, in: Self.ageGroupCodes)))
-            values.append(.text(Self.code(key.citizenship, in: Self.citizenshipCodes)))
+            try body(.text(Self.code(key.gender, in: Self.genderCodes)))
+            try body(.text(Self.code(key.ageGroup, in: Self.ageGroupCodes)))
+            try body(.text(Self.code(key.citizenship, in: Self.citizenshipCodes)))
         }
-        return values
-    }
-
-    /// A key's column values for `table`, appended to a row of `insert` (the codes from ``CodeStrings``).
-    private func appendKey(_ key: Key, _ table: CountTable, to insert: BulkInsert) {
-        insert.append(letterPair: Self.stateCode(key.state))
-        if table.byCounty { insert.append(text: Self.countyCode(key.county)) }
-        insert.append(Int64(key.year))
-        insert.append(text: Self.code(key.type, in: Self.typeCodes))
-        if table.byVenue { insert.append(Int64(key.venue)) }
-        if table.unit == .victims {
-            insert.append(text: Self.code(key.gender, in: Self.genderCodes))
-            insert.append(text: Self.code(key.ageGroup, in: Self.ageGroupCodes))
-            insert.append(text: Self.code(key.citizenship, in: Self.citizenshipCodes))
-        }
-    }
-
-    /// Roughly the tables' primary-key order, so the upserts walk their B-trees forward: the key's fields packed
-    /// into two words, compared as a pair.
-    private static func order(_ key: Key) -> (UInt64, UInt64) {
-        (UInt64(key.state) << 48 | UInt64(UInt32(bitPattern: key.county &+ 1) & 0xFF_FFFF) << 24
-            | UInt64(UInt16(bitPattern: key.year)) << 8 | UInt64(key.type),
-         UInt64(key.venue) << 24 | UInt64(key.gender) << 16 | UInt64(key.ageGroup) << 8 | UInt64(key.citizenship))
     }
 }
 

@@ -54,24 +54,30 @@ public struct LabelMap<Value: Hashable & Sendable>: Sendable {
             break
         }
         guard allASCII else { return nil }
-        return String(unsafeUninitializedCapacity: bytes.count) { output in
-            var count = 0
-            var pendingSpace = false
-            for byte in bytes {
-                if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
-                    pendingSpace = count > 0
-                } else {
-                    if pendingSpace {
-                        output[count] = 0x20
-                        count += 1
-                        pendingSpace = false
-                    }
-                    output[count] = lowercase && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+        return String(unsafeUninitializedCapacity: bytes.count) { foldASCII(bytes, into: $0, lowercase: lowercase) ?? 0 }
+    }
+
+    /// `fold` (and lower-casing) for ASCII text, written to `output` (at least as long as `input`): the number of
+    /// bytes written, or nil at the first byte that is not ASCII. The one place the ASCII rules are written.
+    static func foldASCII(_ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>,
+                          lowercase: Bool) -> Int? {
+        var count = 0
+        var pendingSpace = false
+        for byte in input {
+            if byte >= 0x80 { return nil }
+            if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                pendingSpace = count > 0
+            } else {
+                if pendingSpace {
+                    output[count] = 0x20
                     count += 1
+                    pendingSpace = false
                 }
+                output[count] = lowercase && byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                count += 1
             }
-            return count
         }
+        return count
     }
 
     /// `text` trimmed of surrounding white space with inner runs of white space folded to one space.

@@ -146,51 +146,24 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
     /// Longest text normalized on the fast path; longer text (never a real label) takes the String path.
     private static var scratchCapacity: Int { 128 }
 
-    /// Normalizes ASCII text (as `LabelMap.key` does) and hashes it in one pass, then looks the bytes up.
+    /// Normalizes ASCII text as `LabelMap.key` does (`LabelMap.foldASCII`), then looks the bytes up.
     private static func lookUpASCII(_ raw: UnsafeBufferPointer<UInt8>, in storage: Storage) -> LookUp {
         guard raw.count <= scratchCapacity else { return .notASCII }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scratchCapacity) { scratch in
-            var hash = fnvOffset
-            var count = 0
-            var pendingSpace = false
-            for byte in raw {
-                if byte >= 0x80 { return .notASCII }
-                if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
-                    pendingSpace = count > 0
-                    continue
-                }
-                if pendingSpace {
-                    scratch[count] = 0x20
-                    count += 1
-                    hash = (hash ^ 0x20) &* fnvPrime
-                    pendingSpace = false
-                }
-                let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                scratch[count] = lower
-                count += 1
-                hash = (hash ^ UInt64(lower)) &* fnvPrime
-            }
+            guard let count = LabelMap<String>.foldASCII(raw, into: scratch, lowercase: true) else { return .notASCII }
             let normalized = UnsafeBufferPointer(start: scratch.baseAddress, count: count)
-            return storage.find(normalized, hash: finish(hash)).map { .found($0) } ?? .absent
+            return storage.find(normalized, hash: hash(normalized)).map { .found($0) } ?? .absent
         }
     }
 
-    private static var fnvOffset: UInt64 { 0xCBF2_9CE4_8422_2325 }
-    private static var fnvPrime: UInt64 { 0x0000_0100_0000_01B3 }
-
-    /// MurmurHash3's finalizer, so the low bits the table uses depend on every byte.
-    private static func finish(_ hash: UInt64) -> UInt64 {
-        var hash = hash
+    /// FNV-1a over the normalized bytes, then MurmurHash3's finalizer so the low bits the table uses depend on
+    /// every byte.
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         hash ^= hash >> 33
         hash &*= 0xFF51_AFD7_ED55_8CCD
         hash ^= hash >> 33
         return hash
-    }
-
-    /// FNV-1a over normalized bytes, finished (the same as `lookUpASCII` computes on the way).
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash = fnvOffset
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* fnvPrime }
-        return finish(hash)
     }
 }
