@@ -619,6 +619,42 @@ struct CountTableTests {
             + "WHERE x.case_id = c.id)") ?? 0 > 0)
     }
 
+    /// Victims by county or by venue with one victim dimension, in either order and under county, venue and other
+    /// filters, are sums over the count tables (no statement of the report reads `victims`), and equal what the
+    /// stored rows give.
+    @Test func victimsByCountyOrVenueAreSumsOfTheCountTables() throws {
+        try importBoth()
+        let db = try self.db
+        let labels = Report.Labels(geography: try Geography(db))
+        nonisolated(unsafe) var tablesRead: Set<String> = []
+        try db.setAuthorizer { request in
+            if request.action == AuthorizerRequest.read, let table = request.first { tablesRead.insert(table) }
+            return .allow
+        }
+        defer { try? db.setAuthorizer(nil) }
+        let reports: [([CaseStore.Dimension], ReportFilters)] = [
+            ([.county, .gender], ReportFilters()),
+            ([.gender, .county], ReportFilters(years: 2020...2022)),
+            ([.ageGroup], ReportFilters(state: "CA", countyFIPS: "06037")),
+            ([.county, .citizenship], ReportFilters(state: "TX", type: .labor)),
+            ([.venue, .ageGroup], ReportFilters()),
+            ([.citizenship, .venue], ReportFilters(state: "CA")),
+            ([.gender], ReportFilters(venue: CountCheck.hotel)),
+            ([.type, .gender], ReportFilters(venue: CountCheck.agriculture)),
+        ]
+        for (dimensions, filters) in reports {
+            tablesRead = []
+            let report = try Report.make(by: dimensions, filters: filters, suppression: .hotline, in: db,
+                                         labels: labels)
+            #expect(!tablesRead.contains("victims") && !tablesRead.contains("cases"),
+                    "by \(dimensions) \(filters) read \(tablesRead.sorted())")
+            #expect(tablesRead.contains("case_counts") || tablesRead.contains("state_case_venue_counts"))
+            let expected = try StoredRows.figures(by: dimensions, filters: filters, in: db)
+            #expect(Figures(report) == expected, "by \(dimensions) \(filters)")
+            #expect(expected.total > 0 && !expected.lines.isEmpty, "by \(dimensions) \(filters): empty scope")
+        }
+    }
+
     // MARK: c: rejected cases under skip
 
     @Test func casesRejectedUnderSkipAfterSomeOfTheirRowsWereStoredAreTakenOutOfTheCounts() throws {
@@ -828,14 +864,17 @@ struct CountTableTests {
         let db = try self.db
         #expect(try DatabaseCheck.run(db).isOK)
         for table in try CountCheck.tableNames(db) {
-            let columns = try db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+            // The primary key's columns, and the first other column: `cases`, or `victims` in state_victim_counts.
+            let columns = try db.prepare("SELECT name, pk FROM pragma_table_info(?) ORDER BY cid")
             try columns.bind(table, at: 1)
-            let names = try columns.allRows().map { row -> String in
+            let rows = try columns.allRows()
+            let names = rows.map { row -> String in
                 if case .text(let name) = row[0] { return name }
                 return "?"
             }
-            let count = names.last ?? "?"
-            let keys = names.dropLast().joined(separator: ", ")
+            let primaryKey = rows.map { $0[1] != .integer(0) }
+            let count = zip(names, primaryKey).first { !$0.1 }?.0 ?? "?"
+            let keys = zip(names, primaryKey).filter(\.1).map(\.0).joined(separator: ", ")
             let firstRow = "(\(keys)) IN (SELECT \(keys) FROM \(table) ORDER BY \(keys) LIMIT 1)"
             let otherYear = names.map { $0 == "year" ? "1999" : $0 }.joined(separator: ", ")
             // Each edit alone, undone before the next: `htdb check` names the table and only it. (A count lowered
@@ -857,6 +896,20 @@ struct CountTableTests {
             }
         }
         #expect(try DatabaseCheck.run(db).isOK)
+
+        // A victim moved from one term's column to another: the terms still add up to `victims` (the CHECKs hold),
+        // and the comparison still finds it.
+        for (table, keys) in [("case_counts", "state, county_fips, year, trafficking_type"),
+                              ("state_case_venue_counts", "state, year, trafficking_type, venue_id")] {
+            try db.execute("SAVEPOINT tamper")
+            try db.execute("UPDATE \(table) SET gender_male = gender_male - 1, gender_female = gender_female + 1 "
+                + "WHERE (\(keys)) IN (SELECT \(keys) FROM \(table) WHERE gender_male > 0 LIMIT 1)")
+            #expect(db.changes == 1)
+            let problems = try CountTable.mismatches(db)
+            #expect(problems.count == 1 && problems.first?.hasPrefix(table + ":") == true, "\(problems)")
+            try db.execute("ROLLBACK TO tamper")
+            try db.execute("RELEASE tamper")
+        }
 
         // Committed edits, seen by a read-only connection as `htdb check` opens one: a victim count raised by one,
         // then (that undone) a state case venue count deleted.
@@ -917,37 +970,56 @@ struct CountTableTests {
 
 @Suite("Count tables: the in-memory count map")
 struct CountMapTests {
-    /// Random keys (many colliding in every field but one), added and taken back, against a plain dictionary keyed
-    /// by the same fields: through several growths, every key keeps exactly its sum.
-    @Test func everyKeyKeepsItsSumThroughGrowth() {
+    /// Random keys (many colliding in every field but one), added and taken back on a case's counter or a victim's
+    /// four, against a plain dictionary keyed by the same fields: through several growths, every key keeps exactly
+    /// its sums, counter by counter.
+    @Test func everyKeyKeepsItsSumsThroughGrowth() {
         struct Fields: Hashable { var state: UInt16, county: Int32, year: Int16, type, venue, gender, age, citizenship: UInt8 }
+        let width = CountTable.cases.countColumns.count
         var random = SeededGenerator(seed: 7)
-        var map = CountDeltas.CountMap()
-        var expected: [Fields: Int] = [:]
+        var map = CountDeltas.CountMap(width: width)
+        var expected: [Fields: [Int32]] = [:]
         for _ in 0..<50_000 {
             let fields = Fields(
                 state: UInt16(random.int(0...3)) << 8 | 0x41, county: Int32(random.int(-1...40)),
                 year: Int16(random.int(2019...2022)), type: UInt8(random.int(0...3)), venue: UInt8(random.int(0...37)),
                 gender: UInt8(random.int(0...4)), age: UInt8(random.int(0...2)), citizenship: UInt8(random.int(0...3)))
-            let delta = random.chance(0.2) ? -1 : random.int(1...3)
-            map.add(delta, to: CountDeltas.Key(
-                state: fields.state, county: fields.county, year: fields.year, type: fields.type, venue: fields.venue,
-                gender: fields.gender, ageGroup: fields.age, citizenship: fields.citizenship))
-            expected[fields, default: 0] += delta
+            let delta = Int32(random.chance(0.2) ? -1 : random.int(1...3))
+            let victim = random.chance(0.6)
+            let (gender, age, citizenship) = (random.int(0...3), random.int(0...2), random.int(0...3))
+            map.add(delta, to: victim ? .victim(gender: gender, ageGroup: age, citizenship: citizenship) : .first,
+                    of: CountDeltas.Key(
+                        state: fields.state, county: fields.county, year: fields.year, type: fields.type,
+                        venue: fields.venue, gender: fields.gender, ageGroup: fields.age,
+                        citizenship: fields.citizenship))
+            var sums = expected[fields] ?? Array(repeating: 0, count: width)
+            // cases; or victims and the terms' columns (after cases and victims: 4 genders, 3 age groups).
+            for column in victim ? [1, 2 + gender, 6 + age, 9 + citizenship] : [0] { sums[column] += delta }
+            expected[fields] = sums
         }
-        let entries = map.entries
         #expect(map.count == expected.count)
-        #expect(entries.count == expected.count)
-        for (key, value) in entries {
+        #expect(map.keys.count == expected.count)
+        for (entry, key) in map.keys.enumerated() {
             let fields = Fields(state: key.state, county: key.county, year: key.year, type: key.type, venue: key.venue,
                                 gender: key.gender, age: key.ageGroup, citizenship: key.citizenship)
-            #expect(expected[fields] == value)
+            #expect(expected[fields] == Array(map.counters(entry)))
         }
     }
 
+    /// The victim counters are the term columns of the count tables, in the same order.
+    @Test func victimCountersAreTheTermColumnsOfTheTable() {
+        var map = CountDeltas.CountMap(width: CountTable.cases.countColumns.count)
+        let key = CountDeltas.Key(state: 0x4341, county: 6037, year: 2021, type: 0)
+        map.add(1, to: .victim(gender: Gender.genderMinority.ordinal, ageGroup: AgeGroup.minor.ordinal,
+                               citizenship: Citizenship.national.ordinal), of: key)
+        map.add(1, to: .first, of: key)
+        let set = zip(CountTable.cases.countColumns, map.counters(0)).filter { $0.1 != 0 }.map(\.0)
+        #expect(set == ["cases", "victims", "gender_gender_minority", "age_group_minor", "citizenship_national"])
+    }
+
     @Test func anEmptyMapHasNoEntries() {
-        let map = CountDeltas.CountMap()
+        let map = CountDeltas.CountMap(width: 1)
         #expect(map.count == 0)
-        #expect(map.entries.isEmpty)
+        #expect(map.keys.isEmpty)
     }
 }

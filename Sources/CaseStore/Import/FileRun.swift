@@ -350,8 +350,9 @@ struct FileRun {
         victims.append(Int64(line))
         victims.append(letterPair: victim.nationality)
         let stored = open.record
-        counts.addVictim(state: stored.state, year: stored.year, type: stored.traffickingType,
-                         gender: victim.gender, ageGroup: victim.ageGroup, citizenship: victim.citizenship, sign: 1)
+        counts.addVictim(state: stored.state, county: stored.countyFIPS, year: stored.year,
+                         type: stored.traffickingType, venues: stored.venueIDs, gender: victim.gender,
+                         ageGroup: victim.ageGroup, citizenship: victim.citizenship, sign: 1)
     }
 
     /// Writes the staged rows. On a constraint failure (a staged case that exists already, a victim_id repeated in
@@ -363,6 +364,8 @@ struct FileRun {
     /// before it. (A savepoint made SQLite copy every page the batch changed to a temporary file first: about one
     /// page write for every two rows imported.) The INSERTs are `OR FAIL` (see `ImportStatements`).
     private mutating func writeStaged() throws {
+        // The kept counts, before a counter could overflow (changes in an open journal are not in them).
+        if counts.needsWrite { try counts.write(to: db) }
         guard !staged.records.isEmpty else { return }
         let batch = staged
         staged = Staged(nextCaseID: batch.nextCaseID)
@@ -428,8 +431,9 @@ struct FileRun {
             guard try insertVictim(victim, caseID: open.id, position: open.nextPosition, line: line,
                                    caseRef: record.caseRef) else { return false }
             let stored = open.record
-            counts.addVictim(state: stored.state, year: stored.year, type: stored.traffickingType,
-                             gender: victim.gender, ageGroup: victim.ageGroup, citizenship: victim.citizenship, sign: 1)
+            counts.addVictim(state: stored.state, county: stored.countyFIPS, year: stored.year,
+                             type: stored.traffickingType, venues: stored.venueIDs, gender: victim.gender,
+                             ageGroup: victim.ageGroup, citizenship: victim.citizenship, sign: 1)
             open.nextPosition += 1
         }
         current = open

@@ -41,22 +41,24 @@ public struct Report: Sendable, Equatable {
         let unit: Unit = dimensions.contains(where: \.isVictimDimension) ? .victims : .cases
         let needsCounty = filters.countyFIPS != nil || dimensions.contains(.county)
         let needsVenue = filters.venue != nil || dimensions.contains(.venue)
+        let victimDimensions = dimensions.filter(\.isVictimDimension).count
         // The other venues of the cases that have the filter's venue (--by venue --venue X) are not in the count
-        // tables, nor are victims by county.
+        // tables, nor are countries and nationalities.
         var (totalSQL, sql, arguments) =
-            if let table = CountTable.covering(unit: unit, venue: needsVenue, county: needsCounty),
+            if let table = CountTable.covering(unit: unit, venue: needsVenue, county: needsCounty,
+                                               victimDimensions: victimDimensions),
                !(filters.venue != nil && dimensions.contains(.venue)),
                filters.country == nil, !dimensions.contains(where: \.needsStoredRows) {
-                countTableQueries(dimensions, table: table, filters: filters)
+                countTableQueries(dimensions, unit: unit, table: table, filters: filters)
             } else {
                 rowQueries(dimensions, unit: unit, filters: filters)
             }
         var totalArguments = arguments
         // The total depends on the filters only: whenever a count table covers them, it is summed from there, also
         // for a breakdown counted from the rows (counting the joined rows for it took a third of such a report).
-        if let table = CountTable.covering(unit: unit, venue: filters.venue != nil, county: filters.countyFIPS != nil),
-           filters.country == nil {
-            (totalSQL, totalArguments) = countTableTotal(table, filters: filters)
+        if filters.country == nil,
+           let table = CountTable.covering(unit: unit, venue: filters.venue != nil, county: filters.countyFIPS != nil) {
+            (totalSQL, totalArguments) = countTableTotal(table, unit: unit, filters: filters)
         }
         let totalStatement = try db.prepare(totalSQL)
         try totalStatement.bind(totalArguments)
@@ -81,29 +83,47 @@ public struct Report: Sendable, Equatable {
 
     /// The total and the breakdown as sums over the smallest count table that has every column needed (see
     /// `CountTable`).
-    private static func countTableQueries(_ dimensions: [Dimension], table: CountTable, filters: ReportFilters)
+    private static func countTableQueries(_ dimensions: [Dimension], unit: Unit, table: CountTable,
+                                          filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
         let (conditions, arguments) = filters.sql(on: .countTable)
-        let columns = dimensions.map(\.column).joined(separator: ", ")
-        return (countTableTotal(table, filters: filters).sql,
-                "SELECT \(columns), sum(\(table.unit.rawValue)) FROM \(table.name) WHERE \(conditions) GROUP BY \(columns)",
+        let total = countTableTotal(table, unit: unit, filters: filters).sql
+        guard unit == .victims, table.victims == .termColumns,
+              let victimDimension = dimensions.first(where: \.isVictimDimension) else {
+            let columns = dimensions.map(\.column).joined(separator: ", ")
+            return (total, "SELECT \(columns), sum(\(table.countColumn(unit))) FROM \(table.name) WHERE \(conditions) "
+                        + "GROUP BY \(columns)", arguments)
+        }
+        // One victim dimension over a table with a column per term: the terms' columns are summed by the case
+        // dimensions once (a materialized CTE), then each term's sum becomes a row of its own.
+        let terms = CountTable.termColumns(of: victimDimension)
+        let groups = dimensions.filter { $0 != victimDimension }.map(\.column)
+        let sums = terms.enumerated().map { index, term in "sum(\(term.column)) AS n\(index)" }
+        let summed = "SELECT \((groups + sums).joined(separator: ", ")) FROM \(table.name) WHERE \(conditions)"
+            + (groups.isEmpty ? "" : " GROUP BY \(groups.joined(separator: ", "))")
+        let perTerm = terms.enumerated().map { index, term in
+            let columns = dimensions.map { $0 == victimDimension ? "'\(term.code)'" : $0.column }
+            return "SELECT \(columns.joined(separator: ", ")), n\(index) FROM summed"
+        }
+        return (total, "WITH summed AS MATERIALIZED (\(summed)) " + perTerm.joined(separator: " UNION ALL "),
                 arguments)
     }
 
-    /// The units in the filters' scope, summed over `table` (or its counterpart without venue when there is no
-    /// venue filter: with venue as a dimension, a case with several venues still counts once in the total).
-    private static func countTableTotal(_ table: CountTable, filters: ReportFilters)
+    /// The units in the filters' scope, summed over `table` (chosen by the filters alone: with venue as a
+    /// dimension, a case with several venues still counts once in the total).
+    private static func countTableTotal(_ table: CountTable, unit: Unit, filters: ReportFilters)
         -> (sql: String, arguments: [SQLValue]) {
         let (conditions, arguments) = filters.sql(on: .countTable)
-        let totalTable = filters.venue == nil
-            ? CountTable(unit: table.unit, byVenue: false, byCounty: table.byCounty) : table
-        return ("SELECT coalesce(sum(\(table.unit.rawValue)), 0) FROM \(totalTable.name) WHERE \(conditions)",
+        let totalTable = CountTable.covering(unit: unit, venue: filters.venue != nil,
+                                             county: filters.countyFIPS != nil) ?? table
+        return ("SELECT coalesce(sum(\(totalTable.countColumn(unit))), 0) FROM \(totalTable.name) WHERE \(conditions)",
                 arguments)
     }
 
-    /// The same counted over the stored rows, for what the count tables cannot give: victims by county (a county
-    /// scope is a range of the `cases_by_place` index), the other venues of the cases that have the filter's
-    /// venue (`--by venue --venue X`), and anything by country or nationality or with a country filter.
+    /// The same counted over the stored rows, for what the count tables cannot give: a county or venue with two
+    /// victim dimensions, county and venue together (a county scope is a range of the `cases_by_place` index), the
+    /// other venues of the cases that have the filter's venue (`--by venue --venue X`), and anything by country or
+    /// nationality or with a country filter.
     private static func rowQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
         let (conditions, arguments) = filters.sql(on: .cases)

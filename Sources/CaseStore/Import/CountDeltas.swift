@@ -1,0 +1,351 @@
+import SQLite
+
+/// Changes to the count tables collected while a file is imported, written before its transaction commits.
+/// Storing a case or victim adds 1 to its combinations; taking a stored case back (a case rejected after some of its
+/// rows were stored, or replaced with --replace) subtracts its rows again. Keys are small integers, and there are
+/// at most as many as the count tables have rows (thousands, not one per row).
+///
+/// Each table's combinations have as many counters as the table has count columns (`CountTable.countColumns`): one
+/// for `state_case_counts` and `state_victim_counts`; `cases`, `victims` and one per victim term for `case_counts`
+/// and `state_case_venue_counts`.
+struct CountDeltas {
+    struct Key: Equatable {
+        /// The USPS code's two ASCII letters.
+        var state: UInt16
+        /// The county's FIPS as a number; -1 for none.
+        var county: Int32
+        var year: Int16
+        var type: UInt8
+        /// 0 for none.
+        var venue: UInt8 = 0
+        var gender: UInt8 = 0
+        var ageGroup: UInt8 = 0
+        var citizenship: UInt8 = 0
+
+        /// A cheap hash of the fields (the packed words through MurmurHash3's finalizer): keys are looked up for
+        /// every case and victim stored, and Swift's seeded Hasher was a measurable part of an import.
+        var mixed: Int {
+            let (first, second) = packed
+            // MurmurHash3's 64-bit finalizer: every input bit reaches the low bits the table uses.
+            var hash = first ^ second &* 0x9E37_79B9_7F4A_7C15
+            hash ^= hash >> 33
+            hash &*= 0xFF51_AFD7_ED55_8CCD
+            hash ^= hash >> 33
+            hash &*= 0xC4CE_B9FE_1A85_EC53
+            hash ^= hash >> 33
+            return Int(truncatingIfNeeded: hash)
+        }
+
+        /// The fields in two words, in the count tables' primary-key order (a county of -1, none, first): compared
+        /// as a pair they sort keys roughly as the tables store them.
+        var packed: (UInt64, UInt64) {
+            (UInt64(state) << 48 | UInt64(UInt32(bitPattern: county &+ 1) & 0xFF_FFFF) << 24
+                | UInt64(UInt16(bitPattern: year)) << 8 | UInt64(type),
+             UInt64(venue) << 24 | UInt64(gender) << 16 | UInt64(ageGroup) << 8 | UInt64(citizenship))
+        }
+    }
+
+    /// Which counters of a combination a change adds to: up to four counter indexes, one per byte (0xFF: none).
+    struct Counters: Equatable {
+        fileprivate var packed: UInt32
+
+        /// The first counter (`cases`, or `victims` in `state_victim_counts`).
+        static let first = Counters(packed: 0xFFFF_FF00)
+
+        /// A victim in a `.termColumns` table: `victims` and the columns of its three terms.
+        static func victim(gender: Int, ageGroup: Int, citizenship: Int) -> Counters {
+            let terms = CountDeltas.termOffsets
+            return Counters(packed: UInt32(1) | UInt32(terms.gender + gender) << 8
+                | UInt32(terms.ageGroup + ageGroup) << 16 | UInt32(terms.citizenship + citizenship) << 24)
+        }
+
+        fileprivate func forEach(_ body: (Int) -> Void) {
+            var rest = packed
+            for _ in 0..<4 {
+                let index = rest & 0xFF
+                if index != 0xFF { body(Int(index)) }
+                rest >>= 8
+            }
+        }
+    }
+
+    /// Where each victim vocabulary's counters start in a `.termColumns` table (after `cases` and `victims`).
+    fileprivate static let termOffsets = (gender: 2, ageGroup: 2 + Gender.allCases.count,
+                                          citizenship: 2 + Gender.allCases.count + AgeGroup.allCases.count)
+
+    /// Counters by key. The keys and their counters are stored densely in the order they first came; an
+    /// open-addressing index (linear probing over ``Key/mixed``) holds each one's number beside the upper half of
+    /// its hash, so a probe rarely reads a key that does not match. Dense storage keeps a wide table (13 counters)
+    /// at the size of its keys instead of its slots.
+    struct CountMap {
+        /// Counters per key.
+        let width: Int
+        /// Slot: the upper 32 bits of the hash, then the entry's number + 1 (0: empty).
+        private var index: [UInt64] = []
+        private(set) var keys: [Key] = []
+        private(set) var values: [Int32] = []
+
+        init(width: Int) {
+            self.width = width
+        }
+
+        var count: Int { keys.count }
+
+        /// Adds `delta` to each of `counters` of `key`'s combination.
+        mutating func add(_ delta: Int32, to counters: Counters, of key: Key) {
+            let entry = self.entry(key)
+            let base = entry * width
+            counters.forEach { values[base + $0] += delta }
+        }
+
+        private mutating func entry(_ key: Key) -> Int {
+            if (keys.count + 1) * 4 > index.count * 3 { grow() }
+            let hash = key.mixed
+            let tag = UInt64(UInt32(truncatingIfNeeded: hash >> 32)) << 32
+            let mask = index.count - 1
+            var slot = hash & mask
+            while index[slot] != 0 {
+                let found = index[slot]
+                if found & 0xFFFF_FFFF_0000_0000 == tag {
+                    let entry = Int(found & 0xFFFF_FFFF) - 1
+                    if keys[entry] == key { return entry }
+                }
+                slot = (slot + 1) & mask
+            }
+            keys.append(key)
+            values.append(contentsOf: repeatElement(0, count: width))
+            index[slot] = tag | UInt64(keys.count)
+            return keys.count - 1
+        }
+
+        /// Reads the slot where `key`'s search starts and the entry it names (to bring them into the cache); the
+        /// value means nothing.
+        func lookAhead(_ key: Key) -> Int {
+            guard !index.isEmpty else { return 0 }
+            let found = index[key.mixed & (index.count - 1)]
+            guard found != 0 else { return 0 }
+            let entry = Int(found & 0xFFFF_FFFF) - 1
+            return Int(keys[entry].type) &+ Int(values[entry * width])
+        }
+
+        /// The counters of entry `entry`.
+        func counters(_ entry: Int) -> ArraySlice<Int32> { values[(entry * width)..<((entry + 1) * width)] }
+
+        private mutating func grow() {
+            index = Array(repeating: 0, count: max(64, index.count * 2))
+            let mask = index.count - 1
+            for (number, key) in keys.enumerated() {
+                let hash = key.mixed
+                var slot = hash & mask
+                while index[slot] != 0 { slot = (slot + 1) & mask }
+                index[slot] = UInt64(UInt32(truncatingIfNeeded: hash >> 32)) << 32 | UInt64(number + 1)
+            }
+        }
+    }
+
+    private var maps = CountTable.allCases.map { CountMap(width: $0.countColumns.count) }
+    /// While a journal is open, the changes wait here instead of going to the maps.
+    private var journal: [(table: Int, key: Key, counters: Counters, sign: Int32)] = []
+    private var journaling = false
+    /// Where the look-ahead pass of `closeJournal` leaves its sum, so that its loads are not optimized away.
+    private var lookAheadSink = 0
+    /// Changes applied since the last write: counters are 32-bit, so the maps are written before any could
+    /// overflow (after a billion rows; see `needsWrite`).
+    private var applied = 0
+
+    /// Whether the maps should be written now, before more changes could overflow a counter.
+    var needsWrite: Bool { applied >= 1 << 30 }
+
+    private static let casesTable = CountTable.allCases.firstIndex(of: .cases)!
+    private static let stateCasesTable = CountTable.allCases.firstIndex(of: .stateCases)!
+    private static let venuesTable = CountTable.allCases.firstIndex(of: .stateCaseVenues)!
+    private static let victimsTable = CountTable.allCases.firstIndex(of: .stateVictims)!
+
+    private mutating func add(_ sign: Int32, to counters: Counters, of key: Key, in table: Int) {
+        if journaling {
+            journal.append((table, key, counters, sign))
+        } else {
+            maps[table].add(sign, to: counters, of: key)
+            applied += 1
+        }
+    }
+
+    /// A case's own row and its venue links, counted `sign` times (+1 stored, -1 taken back).
+    mutating func addCase(state: String, county: String?, year: Int, type: TraffickingType, venues: [Int],
+                          sign: Int32) {
+        var key = Key(state: Self.stateKey(state), county: county.flatMap { Int32($0) } ?? -1, year: Int16(year),
+                      type: Self.index(type))
+        add(sign, to: .first, of: key, in: Self.casesTable)
+        key.county = -1
+        add(sign, to: .first, of: key, in: Self.stateCasesTable)
+        for venue in venues {
+            key.venue = UInt8(truncatingIfNeeded: venue)
+            add(sign, to: .first, of: key, in: Self.venuesTable)
+        }
+    }
+
+    /// A victim of a case, counted `sign` times: by county and under each of the case's venues with its terms, and
+    /// by state with its terms in the key.
+    mutating func addVictim(state: String, county: String?, year: Int, type: TraffickingType, venues: [Int],
+                            gender: Gender, ageGroup: AgeGroup, citizenship: Citizenship, sign: Int32) {
+        let (genderIndex, ageIndex, citizenshipIndex) = (gender.ordinal, ageGroup.ordinal, citizenship.ordinal)
+        let counters = Counters.victim(gender: genderIndex, ageGroup: ageIndex, citizenship: citizenshipIndex)
+        var key = Key(state: Self.stateKey(state), county: county.flatMap { Int32($0) } ?? -1, year: Int16(year),
+                      type: Self.index(type))
+        add(sign, to: counters, of: key, in: Self.casesTable)
+        key.county = -1
+        for venue in venues {
+            key.venue = UInt8(truncatingIfNeeded: venue)
+            add(sign, to: counters, of: key, in: Self.venuesTable)
+        }
+        key.venue = 0
+        key.gender = UInt8(genderIndex)
+        key.ageGroup = UInt8(ageIndex)
+        key.citizenship = UInt8(citizenshipIndex)
+        add(sign, to: .first, of: key, in: Self.victimsTable)
+    }
+
+    /// Holds back the changes that follow until `closeJournal` keeps or drops them (rows staged for a multi-row
+    /// INSERT that may be rolled back). Does nothing when a journal is open. Nothing reads the counts meanwhile.
+    mutating func openJournal() {
+        journaling = true
+    }
+
+    /// Ends the journal: applies its changes to the maps, or drops them.
+    ///
+    /// Kept changes are applied in two passes. The first only reads each key's home slot: the reads are independent
+    /// of one another, so the processor has many cache misses in flight at once; the second then finds those slots
+    /// in the cache. Applied one by one as rows were staged, nearly every change waited for its own miss (the maps
+    /// are a few MB): `CountMap.add` was 2 % of a 1M-row import's storing thread and 4 % at 4M rows (perf).
+    mutating func closeJournal(keep: Bool) {
+        guard journaling else { return }
+        journaling = false
+        if keep {
+            var sum = 0
+            for entry in journal { sum &+= maps[entry.table].lookAhead(entry.key) }
+            lookAheadSink &+= sum
+            for entry in journal { maps[entry.table].add(entry.sign, to: entry.counters, of: entry.key) }
+            applied += journal.count
+        }
+        journal.removeAll(keepingCapacity: true)
+    }
+
+    private static func stateKey(_ code: String) -> UInt16 {
+        var key: UInt16 = 0
+        for byte in code.utf8.prefix(2) { key = key << 8 | UInt16(byte) }
+        return key
+    }
+
+    /// The USPS code of a key; "" for 0, a case with no state (the count tables' key for it).
+    private static func stateCode(_ key: UInt16) -> String {
+        key == 0 ? "" : String(decoding: [UInt8(key >> 8), UInt8(key & 0xFF)], as: UTF8.self)
+    }
+
+    private static func index<T: VocabularyTerm>(_ term: T) -> UInt8 { UInt8(term.ordinal) }
+
+    private static func codes<T: VocabularyTerm>(_ type: T.Type) -> [String] { T.allCases.map(\.rawValue) }
+    private static let typeCodes = codes(TraffickingType.self)
+    private static let genderCodes = codes(Gender.self)
+    private static let ageGroupCodes = codes(AgeGroup.self)
+    private static let citizenshipCodes = codes(Citizenship.self)
+
+    private static func code(_ index: UInt8, in codes: [String]) -> String {
+        Int(index) < codes.count ? codes[Int(index)] : ""
+    }
+
+    /// The county key as stored: its 5-digit FIPS, or "" for none.
+    private static func countyCode(_ county: Int32) -> String {
+        guard county >= 0 else { return "" }
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: 5)
+        var rest = Int(county)
+        for index in stride(from: 4, through: 0, by: -1) {
+            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    /// Subtracts everything stored for case `id` (its row, venue links and victims), before it is deleted.
+    mutating func subtractStoredCase(_ id: Int64, statements: CountStatements) throws {
+        let caseRow = statements.caseRow
+        defer { try? caseRow.reset() }
+        try caseRow.bind(id, at: 1)
+        guard try caseRow.step() else { return }
+        let state = caseRow.string(0) ?? ""
+        let county = caseRow.string(1)
+        let year = caseRow.int(2)
+        let type = TraffickingType(rawValue: caseRow.string(3) ?? "") ?? .notSpecified
+        try caseRow.reset()
+        var venues: [Int] = []
+        defer { try? statements.venues.reset() }
+        try statements.venues.bind(id, at: 1)
+        while try statements.venues.step() { venues.append(statements.venues.int(0)) }
+        addCase(state: state, county: county, year: year, type: type, venues: venues, sign: -1)
+        let victims = statements.victims
+        defer { try? victims.reset() }
+        try victims.bind(id, at: 1)
+        while try victims.step() {
+            addVictim(state: state, county: county, year: year, type: type, venues: venues,
+                      gender: Gender(rawValue: victims.string(0) ?? "") ?? .unknown,
+                      ageGroup: AgeGroup(rawValue: victims.string(1) ?? "") ?? .unknown,
+                      citizenship: Citizenship(rawValue: victims.string(2) ?? "") ?? .unknown, sign: -1)
+        }
+    }
+
+    /// Writes the collected changes and removes combinations that fell to zero. Combinations with no negative
+    /// change go in key order through multi-row upserts (there can be tens of thousands); the others, rare (a case
+    /// taken back), are updated one by one.
+    mutating func write(to db: Connection) throws {
+        for (table, changes) in zip(CountTable.allCases, maps) {
+            let counts = table.countColumns
+            let add = BulkInsert(db, "INSERT INTO \(table.name) (\((table.keyColumns + counts).joined(separator: ", ")))",
+                                 columns: table.keyColumns.count + counts.count,
+                                 tail: "ON CONFLICT (\(table.keyColumns.joined(separator: ", "))) DO UPDATE SET "
+                                     + counts.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+            let update = try db.prepare(table.updateSQL)
+            // In the tables' primary-key order, so the upserts walk their B-trees forward.
+            let order = changes.keys.indices.sorted { changes.keys[$0].packed < changes.keys[$1].packed }
+            for entry in order {
+                let key = changes.keys[entry]
+                let deltas = changes.counters(entry)
+                if deltas.allSatisfy({ $0 == 0 }) { continue }
+                if deltas.allSatisfy({ $0 >= 0 }) {
+                    forEachKeyValue(key, table) { add.append($0) }
+                    for delta in deltas { add.append(Int64(delta)) }
+                } else {
+                    var parameter = 1
+                    for delta in deltas {
+                        try update.bind(.integer(Int64(delta)), at: parameter)
+                        parameter += 1
+                    }
+                    try forEachKeyValue(key, table) { value in
+                        try update.bind(value, at: parameter)
+                        parameter += 1
+                    }
+                    try update.run()
+                    // Rows taken back were counted when stored: a missing combination means the tables are broken.
+                    guard db.changes == 1 else { throw CountTableError.missingCombination(table: table.name) }
+                }
+            }
+            try add.flush()
+            try db.execute("DELETE FROM \(table.name) WHERE \(counts[0]) = 0")
+        }
+        maps = CountTable.allCases.map { CountMap(width: $0.countColumns.count) }
+        applied = 0
+    }
+
+    /// A key's column values for `table`, in its key-column order, one by one (no array per key: there can be
+    /// tens of thousands of keys).
+    private func forEachKeyValue(_ key: Key, _ table: CountTable, _ body: (SQLValue) throws -> Void) rethrows {
+        try body(.text(Self.stateCode(key.state)))
+        if table.byCounty { try body(.text(Self.countyCode(key.county))) }
+        try body(.integer(Int64(key.year)))
+        try body(.text(Self.code(key.type, in: Self.typeCodes)))
+        if table.byVenue { try body(.integer(Int64(key.venue))) }
+        if table.victims == .keyColumns {
+            try body(.text(Self.code(key.gender, in: Self.genderCodes)))
+            try body(.text(Self.code(key.ageGroup, in: Self.ageGroupCodes)))
+            try body(.text(Self.code(key.citizenship, in: Self.citizenshipCodes)))
+        }
+    }
+}
