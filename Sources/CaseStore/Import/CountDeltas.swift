@@ -45,30 +45,6 @@ struct CountDeltas {
         }
     }
 
-    /// Which counters of a combination a change adds to: up to four counter indexes, one per byte (0xFF: none).
-    struct Counters: Equatable {
-        fileprivate var packed: UInt32
-
-        /// The first counter (`cases`, or `victims` in `state_victim_counts`).
-        static let first = Counters(packed: 0xFFFF_FF00)
-
-        /// A victim in a `.termColumns` table: `victims` and the columns of its three terms.
-        static func victim(gender: Int, ageGroup: Int, citizenship: Int) -> Counters {
-            let terms = CountDeltas.termOffsets
-            return Counters(packed: UInt32(1) | UInt32(terms.gender + gender) << 8
-                | UInt32(terms.ageGroup + ageGroup) << 16 | UInt32(terms.citizenship + citizenship) << 24)
-        }
-
-        fileprivate func forEach(_ body: (Int) -> Void) {
-            var rest = packed
-            for _ in 0..<4 {
-                let index = rest & 0xFF
-                if index != 0xFF { body(Int(index)) }
-                rest >>= 8
-            }
-        }
-    }
-
     /// Where each victim vocabulary's counters start in a `.termColumns` table (after `cases` and `victims`).
     fileprivate static let termOffsets = (gender: 2, ageGroup: 2 + Gender.allCases.count,
                                           citizenship: 2 + Gender.allCases.count + AgeGroup.allCases.count)
@@ -91,11 +67,20 @@ struct CountDeltas {
 
         var count: Int { keys.count }
 
-        /// Adds `delta` to each of `counters` of `key`'s combination.
-        mutating func add(_ delta: Int32, to counters: Counters, of key: Key) {
+        /// Adds `delta` to the first counter of `key`'s combination.
+        mutating func add(_ delta: Int32, to key: Key) {
             let entry = self.entry(key)
-            let base = entry * width
-            counters.forEach { values[base + $0] += delta }
+            values[entry * width] += delta
+        }
+
+        /// Adds `deltas` (`width` of them) to the counters of `key`'s combination.
+        mutating func add(_ deltas: ArraySlice<Int32>, to key: Key) {
+            let base = self.entry(key) * width
+            var column = base
+            for delta in deltas {
+                values[column] += delta
+                column += 1
+            }
         }
 
         private mutating func entry(_ key: Key) -> Int {
@@ -144,70 +129,123 @@ struct CountDeltas {
     }
 
     private var maps = CountTable.allCases.map { CountMap(width: $0.countColumns.count) }
-    /// While a journal is open, the changes wait here instead of going to the maps.
-    private var journal: [(table: Int, key: Key, counters: Counters, sign: Int32)] = []
+    /// While a journal is open, the changes wait here instead of going to the maps: changes of a first counter, and
+    /// changes of a wide combination's counters (`width` values from `deltasAt` in `journalDeltas`).
+    private var journal: [(table: Int, key: Key, sign: Int32)] = []
+    private var wideJournal: [(table: Int, key: Key, deltasAt: Int)] = []
+    private var journalDeltas: [Int32] = []
     private var journaling = false
     /// Where the look-ahead pass of `closeJournal` leaves its sum, so that its loads are not optimized away.
     private var lookAheadSink = 0
-    /// Changes applied since the last write: counters are 32-bit, so the maps are written before any could
-    /// overflow (after a billion rows; see `needsWrite`).
-    private var applied = 0
+    /// Changes counted since the last write. Counters are 32-bit and no change moves one by more than 1, so the
+    /// maps are written before any could overflow (after half a billion changes; see `needsWrite`).
+    private var changes = 0
+
+    /// The case counted last: its key in `case_counts`, its venues, and what its row and victims change in its
+    /// wide combinations (`case_counts` and each venue's in `state_case_venue_counts`) so far. A case's victims
+    /// share its keys, so these changes go to the maps (or the journal) once per case, not once per victim and key.
+    private var openKey: Key?
+    private var openVenues: [Int] = []
+    private var openDeltas = [Int32](repeating: 0, count: CountTable.cases.countColumns.count)
 
     /// Whether the maps should be written now, before more changes could overflow a counter.
-    var needsWrite: Bool { applied >= 1 << 30 }
+    var needsWrite: Bool { changes >= 1 << 29 }
 
     private static let casesTable = CountTable.allCases.firstIndex(of: .cases)!
     private static let stateCasesTable = CountTable.allCases.firstIndex(of: .stateCases)!
     private static let venuesTable = CountTable.allCases.firstIndex(of: .stateCaseVenues)!
     private static let victimsTable = CountTable.allCases.firstIndex(of: .stateVictims)!
 
-    private mutating func add(_ sign: Int32, to counters: Counters, of key: Key, in table: Int) {
+    private mutating func add(_ sign: Int32, to key: Key, in table: Int) {
         if journaling {
-            journal.append((table, key, counters, sign))
+            journal.append((table, key, sign))
         } else {
-            maps[table].add(sign, to: counters, of: key)
-            applied += 1
+            maps[table].add(sign, to: key)
         }
+    }
+
+    /// The last county text read as a number, and the number (every victim of a case repeats its county).
+    private var lastCounty: (text: String, number: Int32) = ("", -1)
+
+    /// The `case_counts` key of a case (no venue, no victim terms).
+    private mutating func countyKey(state: String, county: String?, year: Int, type: TraffickingType) -> Key {
+        var number: Int32 = -1
+        if let county {
+            if county != lastCounty.text { lastCounty = (county, Int32(county) ?? -1) }
+            number = lastCounty.number
+        }
+        return Key(state: Self.stateKey(state), county: number, year: Int16(year), type: Self.index(type))
+    }
+
+    /// Makes the case with these keys the open one, settling the one before when it differs.
+    private mutating func open(_ key: Key, venues: [Int]) {
+        guard openKey != key || openVenues != venues else { return }
+        settleOpenCase()
+        openKey = key
+        openVenues = venues
+    }
+
+    /// Adds what the open case changed to its wide combinations (to the journal while one is open).
+    private mutating func settleOpenCase() {
+        guard let countyKey = openKey else { return }
+        openKey = nil
+        guard openDeltas.contains(where: { $0 != 0 }) else { return }
+        var venueKey = countyKey
+        venueKey.county = -1
+        if journaling {
+            let deltasAt = journalDeltas.count
+            journalDeltas.append(contentsOf: openDeltas)
+            wideJournal.append((Self.casesTable, countyKey, deltasAt))
+            for venue in openVenues {
+                venueKey.venue = UInt8(truncatingIfNeeded: venue)
+                wideJournal.append((Self.venuesTable, venueKey, deltasAt))
+            }
+        } else {
+            maps[Self.casesTable].add(openDeltas[...], to: countyKey)
+            for venue in openVenues {
+                venueKey.venue = UInt8(truncatingIfNeeded: venue)
+                maps[Self.venuesTable].add(openDeltas[...], to: venueKey)
+            }
+        }
+        for index in openDeltas.indices { openDeltas[index] = 0 }
     }
 
     /// A case's own row and its venue links, counted `sign` times (+1 stored, -1 taken back).
     mutating func addCase(state: String, county: String?, year: Int, type: TraffickingType, venues: [Int],
                           sign: Int32) {
-        var key = Key(state: Self.stateKey(state), county: county.flatMap { Int32($0) } ?? -1, year: Int16(year),
-                      type: Self.index(type))
-        add(sign, to: .first, of: key, in: Self.casesTable)
+        var key = countyKey(state: state, county: county, year: year, type: type)
+        open(key, venues: venues)
+        openDeltas[0] += sign
         key.county = -1
-        add(sign, to: .first, of: key, in: Self.stateCasesTable)
-        for venue in venues {
-            key.venue = UInt8(truncatingIfNeeded: venue)
-            add(sign, to: .first, of: key, in: Self.venuesTable)
-        }
+        add(sign, to: key, in: Self.stateCasesTable)
+        changes += 1
     }
 
     /// A victim of a case, counted `sign` times: by county and under each of the case's venues with its terms, and
     /// by state with its terms in the key.
     mutating func addVictim(state: String, county: String?, year: Int, type: TraffickingType, venues: [Int],
                             gender: Gender, ageGroup: AgeGroup, citizenship: Citizenship, sign: Int32) {
+        var key = countyKey(state: state, county: county, year: year, type: type)
+        open(key, venues: venues)
         let (genderIndex, ageIndex, citizenshipIndex) = (gender.ordinal, ageGroup.ordinal, citizenship.ordinal)
-        let counters = Counters.victim(gender: genderIndex, ageGroup: ageIndex, citizenship: citizenshipIndex)
-        var key = Key(state: Self.stateKey(state), county: county.flatMap { Int32($0) } ?? -1, year: Int16(year),
-                      type: Self.index(type))
-        add(sign, to: counters, of: key, in: Self.casesTable)
+        let terms = Self.termOffsets
+        openDeltas[1] += sign
+        openDeltas[terms.gender + genderIndex] += sign
+        openDeltas[terms.ageGroup + ageIndex] += sign
+        openDeltas[terms.citizenship + citizenshipIndex] += sign
         key.county = -1
-        for venue in venues {
-            key.venue = UInt8(truncatingIfNeeded: venue)
-            add(sign, to: counters, of: key, in: Self.venuesTable)
-        }
-        key.venue = 0
         key.gender = UInt8(genderIndex)
         key.ageGroup = UInt8(ageIndex)
         key.citizenship = UInt8(citizenshipIndex)
-        add(sign, to: .first, of: key, in: Self.victimsTable)
+        add(sign, to: key, in: Self.victimsTable)
+        changes += 1
     }
 
     /// Holds back the changes that follow until `closeJournal` keeps or drops them (rows staged for a multi-row
     /// INSERT that may be rolled back). Does nothing when a journal is open. Nothing reads the counts meanwhile.
     mutating func openJournal() {
+        guard !journaling else { return }
+        settleOpenCase()
         journaling = true
     }
 
@@ -219,15 +257,22 @@ struct CountDeltas {
     /// are a few MB): `CountMap.add` was 2 % of a 1M-row import's storing thread and 4 % at 4M rows (perf).
     mutating func closeJournal(keep: Bool) {
         guard journaling else { return }
+        settleOpenCase()
         journaling = false
         if keep {
             var sum = 0
             for entry in journal { sum &+= maps[entry.table].lookAhead(entry.key) }
+            for entry in wideJournal { sum &+= maps[entry.table].lookAhead(entry.key) }
             lookAheadSink &+= sum
-            for entry in journal { maps[entry.table].add(entry.sign, to: entry.counters, of: entry.key) }
-            applied += journal.count
+            for entry in journal { maps[entry.table].add(entry.sign, to: entry.key) }
+            let width = openDeltas.count
+            for entry in wideJournal {
+                maps[entry.table].add(journalDeltas[entry.deltasAt..<(entry.deltasAt + width)], to: entry.key)
+            }
         }
         journal.removeAll(keepingCapacity: true)
+        wideJournal.removeAll(keepingCapacity: true)
+        journalDeltas.removeAll(keepingCapacity: true)
     }
 
     private static func stateKey(_ code: String) -> UInt16 {
@@ -296,7 +341,8 @@ struct CountDeltas {
     /// change go in key order through multi-row upserts (there can be tens of thousands); the others, rare (a case
     /// taken back), are updated one by one.
     mutating func write(to db: Connection) throws {
-        for (table, changes) in zip(CountTable.allCases, maps) {
+        settleOpenCase()
+        for (table, map) in zip(CountTable.allCases, maps) {
             let counts = table.countColumns
             let add = BulkInsert(db, "INSERT INTO \(table.name) (\((table.keyColumns + counts).joined(separator: ", ")))",
                                  columns: table.keyColumns.count + counts.count,
@@ -304,10 +350,10 @@ struct CountDeltas {
                                      + counts.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
             let update = try db.prepare(table.updateSQL)
             // In the tables' primary-key order, so the upserts walk their B-trees forward.
-            let order = changes.keys.indices.sorted { changes.keys[$0].packed < changes.keys[$1].packed }
+            let order = map.keys.indices.sorted { map.keys[$0].packed < map.keys[$1].packed }
             for entry in order {
-                let key = changes.keys[entry]
-                let deltas = changes.counters(entry)
+                let key = map.keys[entry]
+                let deltas = map.counters(entry)
                 if deltas.allSatisfy({ $0 == 0 }) { continue }
                 if deltas.allSatisfy({ $0 >= 0 }) {
                     forEachKeyValue(key, table) { add.append($0) }
@@ -334,7 +380,7 @@ struct CountDeltas {
             try db.execute("DELETE FROM \(table.name) WHERE \(counts[0]) = 0")
         }
         maps = CountTable.allCases.map { CountMap(width: $0.countColumns.count) }
-        applied = 0
+        changes = 0
     }
 
     /// A key's column values for `table`, in its key-column order, one by one (no array per key: there can be

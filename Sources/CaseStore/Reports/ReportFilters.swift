@@ -122,8 +122,11 @@ public struct ReportFilters: Sendable, Equatable {
             arguments.append(.text(country))
         }
         if let venue {
+            // The venue's cases are found in one pass over the links, then looked up by id: EXISTS per case
+            // probed the links once for each of the 600,000 cases of a 1M-row database (1.78 s against 0.18 s for
+            // `--by county --venue X` in the sqlite3 shell).
             conditions.append(target == .cases
-                ? "EXISTS (SELECT 1 FROM case_venues f WHERE f.case_id = c.id AND f.venue_id = ?)" : "venue_id = ?")
+                ? "c.id IN (SELECT f.case_id FROM case_venues f WHERE f.venue_id = ?)" : "venue_id = ?")
             arguments.append(.integer(Int64(venue.id)))
         }
         return (conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), arguments)
