@@ -45,9 +45,14 @@ struct CountDeltas {
         }
     }
 
-    /// Where each victim vocabulary's counters start in a `.termColumns` table (after `cases` and `victims`).
-    fileprivate static let termOffsets = (gender: 2, ageGroup: 2 + Gender.allCases.count,
-                                          citizenship: 2 + Gender.allCases.count + AgeGroup.allCases.count)
+    /// Where each victim vocabulary's counters start in a `.termColumns` table: its first term column among the
+    /// table's count columns (a term's counter is that plus the term's ordinal).
+    private static let termOffsets = (gender: termOffset(.gender), ageGroup: termOffset(.ageGroup),
+                                      citizenship: termOffset(.citizenship))
+
+    private static func termOffset(_ dimension: Dimension) -> Int {
+        CountTable.cases.countColumns.firstIndex(of: CountTable.termColumns(of: dimension)[0].column)!
+    }
 
     /// Counters by key. The keys and their counters are stored densely in the order they first came; an
     /// open-addressing index (linear probing over ``Key/mixed``) holds each one's number beside the upper half of

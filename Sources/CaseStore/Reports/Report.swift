@@ -56,9 +56,8 @@ public struct Report: Sendable, Equatable {
         var totalArguments = arguments
         // The total depends on the filters only: whenever a count table covers them, it is summed from there, also
         // for a breakdown counted from the rows (counting the joined rows for it took a third of such a report).
-        if filters.country == nil,
-           let table = CountTable.covering(unit: unit, venue: filters.venue != nil, county: filters.countyFIPS != nil) {
-            (totalSQL, totalArguments) = countTableTotal(table, unit: unit, filters: filters)
+        if let countTableTotal = countTableTotal(unit: unit, filters: filters) {
+            (totalSQL, totalArguments) = countTableTotal
         }
         let totalStatement = try db.prepare(totalSQL)
         try totalStatement.bind(totalArguments)
@@ -87,7 +86,8 @@ public struct Report: Sendable, Equatable {
                                           filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
         let (conditions, arguments) = filters.sql(on: .countTable)
-        let total = countTableTotal(table, unit: unit, filters: filters).sql
+        // Always there when the breakdown has a count table (the filters need no more columns than it).
+        let total = countTableTotal(unit: unit, filters: filters)?.sql ?? ""
         guard unit == .victims, table.victims == .termColumns,
               let victimDimension = dimensions.first(where: \.isVictimDimension) else {
             let columns = dimensions.map(\.column).joined(separator: ", ")
@@ -109,15 +109,14 @@ public struct Report: Sendable, Equatable {
                 arguments)
     }
 
-    /// The units in the filters' scope, summed over `table` (chosen by the filters alone: with venue as a
-    /// dimension, a case with several venues still counts once in the total).
-    private static func countTableTotal(_ table: CountTable, unit: Unit, filters: ReportFilters)
-        -> (sql: String, arguments: [SQLValue]) {
+    /// The units in the filters' scope, summed over the count table the filters alone need (with venue as a
+    /// dimension, a case with several venues still counts once in the total); nil when none has them.
+    private static func countTableTotal(unit: Unit, filters: ReportFilters) -> (sql: String, arguments: [SQLValue])? {
+        guard filters.country == nil,
+              let table = CountTable.covering(unit: unit, venue: filters.venue != nil, county: filters.countyFIPS != nil)
+        else { return nil }
         let (conditions, arguments) = filters.sql(on: .countTable)
-        let totalTable = CountTable.covering(unit: unit, venue: filters.venue != nil,
-                                             county: filters.countyFIPS != nil) ?? table
-        return ("SELECT coalesce(sum(\(totalTable.countColumn(unit))), 0) FROM \(totalTable.name) WHERE \(conditions)",
-                arguments)
+        return ("SELECT coalesce(sum(\(table.countColumn(unit))), 0) FROM \(table.name) WHERE \(conditions)", arguments)
     }
 
     /// The same counted over the stored rows, for what the count tables cannot give: a county or venue with two
