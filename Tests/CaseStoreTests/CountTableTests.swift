@@ -1000,8 +1000,8 @@ struct CountMapTests {
             expected[fields] = sums
         }
         #expect(map.count == expected.count)
-        #expect(map.keys.count == expected.count)
-        for (entry, key) in map.keys.enumerated() {
+        #expect(map.entries.count == expected.count)
+        for (key, entry) in map.entries {
             let fields = Fields(state: key.state, county: key.county, year: key.year, type: key.type, venue: key.venue,
                                 gender: key.gender, age: key.ageGroup, citizenship: key.citizenship)
             #expect(expected[fields] == Array(map.counters(entry)))
@@ -1011,6 +1011,6 @@ struct CountMapTests {
     @Test func anEmptyMapHasNoEntries() {
         let map = CountDeltas.CountMap(width: 1)
         #expect(map.count == 0)
-        #expect(map.keys.isEmpty)
+        #expect(map.entries.isEmpty)
     }
 }

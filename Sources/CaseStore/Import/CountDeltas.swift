@@ -54,23 +54,26 @@ struct CountDeltas {
         CountTable.cases.countColumns.firstIndex(of: CountTable.termColumns(of: dimension)[0].column)!
     }
 
-    /// Counters by key. The keys and their counters are stored densely in the order they first came; an
-    /// open-addressing index (linear probing over ``Key/mixed``) holds each one's number beside the upper half of
-    /// its hash, so a probe rarely reads a key that does not match. Dense storage keeps a wide table (13 counters)
-    /// at the size of its keys instead of its slots.
+    /// Counters by key: open addressing with linear probing over ``Key/mixed``, each slot holding a key and the
+    /// number of its counters in `values`, where they are stored densely in the order keys first came (a wide table
+    /// has 13 counters a key: dense, they take the room of the keys, not of the slots). A lookup reads one slot per
+    /// probe and then the key's counters.
     struct CountMap {
+        private struct Slot {
+            var key: Key
+            /// The entry's number + 1; 0 for an empty slot.
+            var entry: Int32
+        }
+
         /// Counters per key.
         let width: Int
-        /// Slot: the upper 32 bits of the hash, then the entry's number + 1 (0: empty).
-        private var index: [UInt64] = []
-        private(set) var keys: [Key] = []
-        private(set) var values: [Int32] = []
+        private var slots: [Slot] = []
+        private var values: [Int32] = []
+        private(set) var count = 0
 
         init(width: Int) {
             self.width = width
         }
-
-        var count: Int { keys.count }
 
         /// Adds `delta` to the first counter of `key`'s combination.
         mutating func add(_ delta: Int32, to key: Key) {
@@ -80,8 +83,7 @@ struct CountDeltas {
 
         /// Adds `deltas` (`width` of them) to the counters of `key`'s combination.
         mutating func add(_ deltas: ArraySlice<Int32>, to key: Key) {
-            let base = self.entry(key) * width
-            var column = base
+            var column = self.entry(key) * width
             for delta in deltas {
                 values[column] += delta
                 column += 1
@@ -89,46 +91,41 @@ struct CountDeltas {
         }
 
         private mutating func entry(_ key: Key) -> Int {
-            if (keys.count + 1) * 4 > index.count * 3 { grow() }
-            let hash = key.mixed
-            let tag = UInt64(UInt32(truncatingIfNeeded: hash >> 32)) << 32
-            let mask = index.count - 1
-            var slot = hash & mask
-            while index[slot] != 0 {
-                let found = index[slot]
-                if found & 0xFFFF_FFFF_0000_0000 == tag {
-                    let entry = Int(found & 0xFFFF_FFFF) - 1
-                    if keys[entry] == key { return entry }
-                }
+            if (count + 1) * 4 > slots.count * 3 { grow() }
+            let mask = slots.count - 1
+            var slot = key.mixed & mask
+            while slots[slot].entry != 0 {
+                if slots[slot].key == key { return Int(slots[slot].entry) - 1 }
                 slot = (slot + 1) & mask
             }
-            keys.append(key)
             values.append(contentsOf: repeatElement(0, count: width))
-            index[slot] = tag | UInt64(keys.count)
-            return keys.count - 1
+            count += 1
+            slots[slot] = Slot(key: key, entry: Int32(count))
+            return count - 1
         }
 
-        /// Reads the slot where `key`'s search starts and the entry it names (to bring them into the cache); the
-        /// value means nothing.
+        /// Reads the slot where `key`'s search starts (to bring it into the cache); the value means nothing.
         func lookAhead(_ key: Key) -> Int {
-            guard !index.isEmpty else { return 0 }
-            let found = index[key.mixed & (index.count - 1)]
-            guard found != 0 else { return 0 }
-            let entry = Int(found & 0xFFFF_FFFF) - 1
-            return Int(keys[entry].type) &+ Int(values[entry * width])
+            slots.isEmpty ? 0 : Int(slots[key.mixed & (slots.count - 1)].entry)
+        }
+
+        /// Every key with the number of its counters (for `counters(_:)`), in no particular order.
+        var entries: [(key: Key, entry: Int)] {
+            slots.compactMap { $0.entry == 0 ? nil : ($0.key, Int($0.entry) - 1) }
         }
 
         /// The counters of entry `entry`.
         func counters(_ entry: Int) -> ArraySlice<Int32> { values[(entry * width)..<((entry + 1) * width)] }
 
         private mutating func grow() {
-            index = Array(repeating: 0, count: max(64, index.count * 2))
-            let mask = index.count - 1
-            for (number, key) in keys.enumerated() {
-                let hash = key.mixed
-                var slot = hash & mask
-                while index[slot] != 0 { slot = (slot + 1) & mask }
-                index[slot] = UInt64(UInt32(truncatingIfNeeded: hash >> 32)) << 32 | UInt64(number + 1)
+            let old = slots
+            slots = Array(repeating: Slot(key: Key(state: 0, county: 0, year: 0, type: 0), entry: 0),
+                          count: max(64, slots.count * 2))
+            let mask = slots.count - 1
+            for item in old where item.entry != 0 {
+                var slot = item.key.mixed & mask
+                while slots[slot].entry != 0 { slot = (slot + 1) & mask }
+                slots[slot] = item
             }
         }
     }
@@ -355,9 +352,7 @@ struct CountDeltas {
                                      + counts.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
             let update = try db.prepare(table.updateSQL)
             // In the tables' primary-key order, so the upserts walk their B-trees forward.
-            let order = map.keys.indices.sorted { map.keys[$0].packed < map.keys[$1].packed }
-            for entry in order {
-                let key = map.keys[entry]
+            for (key, entry) in map.entries.sorted(by: { $0.key.packed < $1.key.packed }) {
                 let deltas = map.counters(entry)
                 if deltas.allSatisfy({ $0 == 0 }) { continue }
                 if deltas.allSatisfy({ $0 >= 0 }) {
