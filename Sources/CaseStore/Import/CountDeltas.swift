@@ -243,6 +243,19 @@ struct CountDeltas {
         changes += 1
     }
 
+    /// A stored case's own row and venue links, counted `sign` times.
+    mutating func addCase(_ record: CaseRecord, sign: Int32) {
+        addCase(state: record.state, county: record.countyFIPS, year: record.year, type: record.traffickingType,
+                venues: record.venueIDs, sign: sign)
+    }
+
+    /// A stored victim of `record`'s case, counted `sign` times.
+    mutating func addVictim(_ victim: VictimRecord, of record: CaseRecord, sign: Int32) {
+        addVictim(state: record.state, county: record.countyFIPS, year: record.year, type: record.traffickingType,
+                  venues: record.venueIDs, gender: victim.gender, ageGroup: victim.ageGroup,
+                  citizenship: victim.citizenship, sign: sign)
+    }
+
     /// Holds back the changes that follow until `closeJournal` keeps or drops them (rows staged for a multi-row
     /// INSERT that may be rolled back). Does nothing when a journal is open. Nothing reads the counts meanwhile.
     mutating func openJournal() {

@@ -334,8 +334,7 @@ struct FileRun {
             statements.bulkVenues.append(id)
             statements.bulkVenues.append(Int64(venue))
         }
-        counts.addCase(state: row.state, county: row.countyFIPS, year: row.year, type: row.traffickingType,
-                       venues: row.venueIDs, sign: 1)
+        counts.addCase(row, sign: 1)
     }
 
     private mutating func stageVictim(_ victim: VictimRecord, of open: CurrentCase, line: Int) {
@@ -349,10 +348,7 @@ struct FileRun {
         victims.append(CodeStrings.code(victim.citizenship))
         victims.append(Int64(line))
         victims.append(letterPair: victim.nationality)
-        let stored = open.record
-        counts.addVictim(state: stored.state, county: stored.countyFIPS, year: stored.year,
-                         type: stored.traffickingType, venues: stored.venueIDs, gender: victim.gender,
-                         ageGroup: victim.ageGroup, citizenship: victim.citizenship, sign: 1)
+        counts.addVictim(victim, of: open.record, sign: 1)
     }
 
     /// Writes the staged rows. On a constraint failure (a staged case that exists already, a victim_id repeated in
@@ -430,10 +426,7 @@ struct FileRun {
         if let victim {
             guard try insertVictim(victim, caseID: open.id, position: open.nextPosition, line: line,
                                    caseRef: record.caseRef) else { return false }
-            let stored = open.record
-            counts.addVictim(state: stored.state, county: stored.countyFIPS, year: stored.year,
-                             type: stored.traffickingType, venues: stored.venueIDs, gender: victim.gender,
-                             ageGroup: victim.ageGroup, citizenship: victim.citizenship, sign: 1)
+            counts.addVictim(victim, of: open.record, sign: 1)
             open.nextPosition += 1
         }
         current = open
@@ -505,8 +498,7 @@ struct FileRun {
         // Staged cases are numbered after every case stored, so that writeStaged's undo (ids from the batch's
         // first up) can only ever remove the batch's own rows.
         staged.nextCaseID = max(staged.nextCaseID, id + 1)
-        counts.addCase(state: record.state, county: record.countyFIPS, year: record.year,
-                       type: record.traffickingType, venues: record.venueIDs, sign: 1)
+        counts.addCase(record, sign: 1)
         for venue in record.venueIDs {
             try statements.insertVenue.bind(id, at: 1)
             try statements.insertVenue.bind(venue, at: 2)

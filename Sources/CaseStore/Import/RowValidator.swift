@@ -91,7 +91,7 @@ public struct RowValidator: Sendable {
 
         var state: String?
         if let text = value(.state) {
-            state = (stateLabels.count > 0 ? stateLabels.value(for: text) : nil) ?? geography.state(text)
+            state = stateLabels.value(for: text) ?? geography.state(text)
             if state == nil {
                 issue(.state, "\(Self.quote(text)) is not a US state, DC or territory (USPS code or full name)")
             }

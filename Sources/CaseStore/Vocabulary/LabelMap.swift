@@ -4,8 +4,7 @@
 ///     let types = try LabelMap(terms: TraffickingType.self)
 ///     types.resolve("sex  AND labor")   // .sexAndLabor
 public struct LabelMap<Value: Hashable & Sendable>: Sendable {
-    private var values: [String: Value] = [:]
-    /// The same, looked up from the text's bytes (what `resolve` uses for every row of an import).
+    /// Normalized label -> value, looked up from the text's bytes (what `resolve` uses for every row of an import).
     private var table = LabelTable<Value>()
 
     /// Two different values claim the same label.
@@ -19,15 +18,12 @@ public struct LabelMap<Value: Hashable & Sendable>: Sendable {
     /// Adds `label` for `value`. Adding the same label for the same value again is harmless.
     /// - Throws: `Conflict` when the label already names another value.
     public mutating func add(_ label: String, for value: Value) throws {
-        let key = Self.key(label)
-        if let existing = values[key], existing != value { throw Conflict(label: label) }
-        values[key] = value
+        if let existing = table.value(for: label), existing != value { throw Conflict(label: label) }
         table.set(label, to: value)
     }
 
     /// Adds `label` for `value`, replacing what it named before (a profile's own labels win).
     public mutating func set(_ label: String, for value: Value) {
-        values[Self.key(label)] = value
         table.set(label, to: value)
     }
 
@@ -37,7 +33,7 @@ public struct LabelMap<Value: Hashable & Sendable>: Sendable {
     }
 
     /// Number of distinct normalized labels.
-    public var count: Int { values.count }
+    public var count: Int { table.count }
 
     /// The normalized form used for matching: trimmed, white-space runs folded to one space, lower-cased.
     public static func key(_ text: String) -> String {

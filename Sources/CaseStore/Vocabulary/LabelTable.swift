@@ -131,6 +131,8 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
     /// The value `text` names, or nil.
     func value(for text: String) -> Value? {
         let storage = storage
+        // An empty table (a profile without labels of its own) answers without normalizing the text.
+        guard storage.count > 0 else { return nil }
         let index = text.utf8.withContiguousStorageIfAvailable { Self.lookUpASCII($0, in: storage) } ?? .notASCII
         switch index {
         case .found(let index): return storage.value(at: index)
