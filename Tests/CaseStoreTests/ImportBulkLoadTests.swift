@@ -52,6 +52,34 @@ struct ImportBulkLoadTests {
         #expect(try placeIndexSQL() == before)
     }
 
+    /// The load runs with CHECK constraints ignored: values at the edge of every CHECK are stored (both the
+    /// multi-row and the row-by-row path: the second case's rows are not adjacent) and SQLite's own
+    /// `integrity_check` finds them within the constraints (the harness also runs `quick_check` after each import).
+    @Test func valuesAtTheEdgeOfEveryCheckAreStoredAndPassSQLitesCheck() throws {
+        var rows: [ExportRow] = []
+        for (index, age) in ["0", "17", "18", "120", ""].enumerated() {
+            var row = ExportRow.victim(String(repeating: "é", count: 64), id: String(repeating: "ü", count: 63) + "\(index)")
+            row.reportedOn = "2020-02-29"
+            row.city = String(repeating: "ñ", count: 128)
+            row.age = age
+            row.ageGroup = age.isEmpty ? "Minor" : ""
+            rows.append(row)
+        }
+        var other = ExportRow.victim("K-2", id: "a")
+        other.reportedOn = "2000-12-31"
+        rows.insert(other, at: 2)
+        rows.append(other)
+        rows[rows.count - 1].victimID = "b"
+        let summary = try harness.importRows(rows, name: "edges.csv")
+        #expect(summary.outcome == .imported)
+        #expect(summary.victimsImported == 7)
+        #expect(try DatabaseCheck.run(harness.connection).isOK)
+        let ages = try harness.connection.prepare(
+            "SELECT age, age_group FROM victims ORDER BY position, case_id").allRows()
+        #expect(ages.count == 7)
+        #expect(ages.contains([.integer(120), .text("adult")]) && ages.contains([.integer(0), .text("minor")]))
+    }
+
     @Test func everyRowOfManyFlushesIsStoredWithItsPosition() throws {
         let rows = cases(1000)
         let summary = try harness.importRows(rows, name: "many.csv")

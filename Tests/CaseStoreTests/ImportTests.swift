@@ -160,7 +160,18 @@ final class ImportHarness {
     func importFile(_ path: String, _ configure: (inout ImportOptions) -> Void = { _ in }) throws -> ImportSummary {
         log.clear()
         let importer = try Importer(database: try db, options: Self.options(configure))
-        return try importer.importFile(path, events: log.events)
+        let summary = try importer.importFile(path, events: log.events)
+        try verifyConstraints()
+        return summary
+    }
+
+    /// The importer writes with CHECK constraints ignored (its validator enforces them), so every import a test
+    /// runs is followed by SQLite's own check of them on the stored rows, and by a look at the pragma being off
+    /// again for any other writer.
+    func verifyConstraints(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let problems = try connection.prepare("PRAGMA quick_check(20)").allRows()
+        #expect(problems == [[.text("ok")]], "CHECK or NOT NULL violated by an import", sourceLocation: sourceLocation)
+        #expect(try connection.scalarInt("PRAGMA ignore_check_constraints") == 0, sourceLocation: sourceLocation)
     }
 
     /// Writes `text` to `name` and imports it.
