@@ -77,6 +77,15 @@ struct SchemaTests {
         #expect(violation("INSERT INTO venues (id, code, label, kind) VALUES (99, 'x', 'X', 'other')") == SQLiteError.constraintCheck)
     }
 
+    /// Since migration 0006 a victim is its case and position: the primary key, with no rowid of its own.
+    @Test func aVictimIsKeyedByItsCaseAndPosition() throws {
+        let key = try db.prepare("SELECT name FROM pragma_table_info('victims') WHERE pk > 0 ORDER BY pk").allRows()
+        #expect(key == [[.text("case_id")], [.text("position")]])
+        #expect(try db.scalarInt("SELECT wr FROM pragma_table_list WHERE name = 'victims'") == 1)
+        #expect(violation("INSERT INTO victims (case_id, position, source_line) VALUES (1, 2, 1)") == SQLiteError.constraintPrimaryKey)
+        #expect(violation("INSERT INTO victims (case_id, position, source_line) VALUES (1, 0, 1)") == SQLiteError.constraintCheck)
+    }
+
     @Test func foreignKeysRejectUnknownCodes() {
         #expect(insertCase("('C-2', 1, '2021-02-03', 2021, 'XX', NULL, NULL, 'sex')") == SQLiteError.constraintForeignKey)
         #expect(insertCase("('C-2', 1, '2021-02-03', 2021, 'CA', NULL, NULL, 'nope')") == SQLiteError.constraintForeignKey)

@@ -356,8 +356,8 @@ struct FileRun {
     /// finds and reports exactly what conflicts.
     ///
     /// The undo is exact without a savepoint: the batch's new cases are numbered from `first` up, nothing else has
-    /// such ids, its venue links belong to those cases, and its victims are the ones after the last victim id
-    /// before it. (A savepoint made SQLite copy every page the batch changed to a temporary file first: about one
+    /// such ids, its venue links belong to those cases, and its victims are theirs and those it added to the case
+    /// read just before it (`currentBefore`, from that case's next position on). (A savepoint made SQLite copy every page the batch changed to a temporary file first: about one
     /// page write for every two rows imported.) The INSERTs are `OR FAIL` (see `ImportStatements`).
     private mutating func writeStaged() throws {
         // The kept counts, before a counter could overflow (changes in an open journal are not in them).
@@ -366,7 +366,6 @@ struct FileRun {
         let batch = staged
         staged = Staged(nextCaseID: batch.nextCaseID)
         let first = batch.nextCaseID - Int64(batch.cases)
-        let lastVictim = try Self.scalar(statements.lastVictimID)
         do {
             try statements.bulkCases.flush()
             try statements.bulkVenues.flush()
@@ -376,7 +375,10 @@ struct FileRun {
             statements.bulkCases.discard()
             statements.bulkVenues.discard()
             statements.bulkVictims.discard()
-            try statements.undoVictims.run(lastVictim)
+            try statements.undoVictims.run(first)
+            if let before = batch.currentBefore {
+                try statements.undoVictimsOfCase.run(before.id, Int64(before.nextPosition))
+            }
             try statements.undoVenues.run(first)
             try statements.undoCases.run(first)
             counts.closeJournal(keep: false)

@@ -153,8 +153,8 @@ final class ImportStatements {
     let batchFile: Statement
     let countStatements: CountStatements
     let nextCaseID: Statement
-    let lastVictimID: Statement
     let undoVictims: Statement
+    let undoVictimsOfCase: Statement
     let undoVenues: Statement
     let undoCases: Statement
     // Multi-row INSERTs for the common case: a new case and its rows (FileRun.stage).
@@ -209,8 +209,8 @@ final class ImportStatements {
         batchFile = try db.prepare("SELECT file_name FROM import_batches WHERE id = ?")
         countStatements = try CountStatements(db)
         nextCaseID = try db.prepare("SELECT coalesce(max(id), 0) + 1 FROM cases")
-        lastVictimID = try db.prepare("SELECT coalesce(max(id), 0) FROM victims")
-        undoVictims = try db.prepare("DELETE FROM victims WHERE id > ?")
+        undoVictims = try db.prepare("DELETE FROM victims WHERE case_id >= ?")
+        undoVictimsOfCase = try db.prepare("DELETE FROM victims WHERE case_id = ? AND position >= ?")
         undoVenues = try db.prepare("DELETE FROM case_venues WHERE case_id >= ?")
         undoCases = try db.prepare("DELETE FROM cases WHERE id >= ?")
         // OR FAIL: a failing row stops the statement without undoing its earlier rows, so SQLite need not keep a
