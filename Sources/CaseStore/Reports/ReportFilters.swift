@@ -96,6 +96,11 @@ public struct ReportFilters: Sendable, Equatable {
     }
 
     /// SQL conditions with their arguments, joined by AND ("1" when there are none).
+    /// A venue and no other filter.
+    var isVenueOnly: Bool {
+        venue != nil && years == nil && state == nil && countyFIPS == nil && type == nil && country == nil
+    }
+
     func sql(on target: SQLTarget = .cases) -> (String, [SQLValue]) {
         let prefix = target == .cases ? "c." : ""
         var conditions: [String] = []
