@@ -36,8 +36,9 @@ public struct Geography: Sendable {
     /// Folded lower-cased alpha-2, alpha-3 and name -> alpha-2.
     private var countryKeys = LabelTable<String>()
     private var stateKeys = LabelTable<String>()
-    /// Per state: folded lower-cased name (with and without suffix) -> FIPS.
-    private var countyKeys: [String: LabelTable<String>] = [:]
+    /// Per state (by ``stateSlot(_:)``): folded lower-cased name (with and without suffix) -> FIPS. An array
+    /// rather than a dictionary by state code: the importer looks a county up for nearly every row.
+    private var countyKeys = [LabelTable<String>?](repeating: nil, count: 26 * 26)
 
     public init(_ db: Connection) throws {
         let stateRows = try db.prepare("SELECT code, fips, name FROM states")
@@ -64,8 +65,12 @@ public struct Geography: Sendable {
             let county = County(fips: countyRows.string(0) ?? "", state: countyRows.string(1) ?? "",
                                 name: countyRows.string(2) ?? "", suffix: countyRows.string(3) ?? "")
             counties[county.fips] = county
-            countyKeys[county.state, default: LabelTable()].set(county.fullName, to: county.fips)
-            countyKeys[county.state, default: LabelTable()].set(county.name, to: county.fips)
+            guard let slot = Self.stateSlot(county.state) else { continue }
+            var table = countyKeys[slot] ?? LabelTable()
+            countyKeys[slot] = nil
+            table.set(county.fullName, to: county.fips)
+            table.set(county.name, to: county.fips)
+            countyKeys[slot] = table
         }
     }
 
@@ -83,12 +88,27 @@ public struct Geography: Sendable {
     /// The county `text` names within `state`: a Census name with or without its suffix (any case), or a 5-digit
     /// FIPS code. A bare name shared by a county and an independent city means the county.
     public func county(_ text: String, in state: String) -> CountyMatch {
-        let folded = LabelMap<String>.fold(text)
-        if folded.utf8.count == 5, folded.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            guard let county = counties[folded] else { return .notFound }
+        // The table's lookup folds white space and case itself; only a FIPS code needs the folded text first.
+        let code = Self.isFIPS(text) ? text : LabelMap<String>.fold(text)
+        if Self.isFIPS(code) {
+            guard let county = counties[code] else { return .notFound }
             return county.state == state ? .found(county.fips) : .otherState(county.state)
         }
-        guard let fips = countyKeys[state]?.value(for: folded) else { return .notFound }
+        guard let slot = Self.stateSlot(state), let fips = countyKeys[slot]?.value(for: text) else { return .notFound }
         return .found(fips)
+    }
+
+    /// Five ASCII digits.
+    private static func isFIPS(_ text: String) -> Bool {
+        text.utf8.count == 5 && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    /// A USPS code's place in `countyKeys` (two upper-case ASCII letters), or nil.
+    private static func stateSlot(_ code: String) -> Int? {
+        let bytes = code.utf8
+        guard bytes.count == 2, let first = bytes.first, let last = bytes.last,
+              (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first),
+              (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(last) else { return nil }
+        return Int(first - UInt8(ascii: "A")) * 26 + Int(last - UInt8(ascii: "A"))
     }
 }

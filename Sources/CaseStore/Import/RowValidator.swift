@@ -55,13 +55,13 @@ public struct RowValidator: Sendable {
         func issue(_ column: ExportColumn, _ message: String) {
             issues.append(RowIssue(line: row.line, column: row.columnNames[column.index], message: message))
         }
-        // Each column's value trimmed once; nil when absent or empty.
-        let trimmed: [String?] = row.values.map { raw in
-            guard let raw else { return nil }
+        // A column's value trimmed; nil when absent or empty. (Trimmed where it is read rather than into an array
+        // of its own: an array per row was a measurable part of the reading thread.)
+        func value(_ column: ExportColumn) -> String? {
+            guard let raw = row.values[column.index] else { return nil }
             let text = Self.trim(raw)
             return text.isEmpty ? nil : text
         }
-        func value(_ column: ExportColumn) -> String? { trimmed[column.index] }
 
         // MARK: Case columns
         let caseRef = value(.caseID)
@@ -141,25 +141,29 @@ public struct RowValidator: Sendable {
 
         // MARK: Victim columns
         var victim: VictimRecord?
-        if Self.victimColumns.contains(where: { value($0) != nil }) {
-            let ref = value(.victimID)
+        let ref = value(.victimID)
+        let genderText = value(.victimGender)
+        let ageGroupText = value(.victimAgeGroup)
+        let ageText = value(.victimAge)
+        let citizenshipText = value(.victimCitizenship)
+        if ref != nil || genderText != nil || ageGroupText != nil || ageText != nil || citizenshipText != nil {
             if let ref { checkIdentifier(ref, .victimID, issue) }
             var gender = Gender.unknown
-            if let text = value(.victimGender) {
+            if let text = genderText {
                 if let resolved = genders.resolve(text) { gender = resolved } else {
                     issue(.victimGender, "unknown gender \(Self.quote(text)) (see htdb vocab)")
                 }
             }
             var ageGroup = AgeGroup.unknown
             var ageGroupValid = true
-            if let text = value(.victimAgeGroup) {
+            if let text = ageGroupText {
                 if let resolved = ageGroups.resolve(text) { ageGroup = resolved } else {
                     ageGroupValid = false
                     issue(.victimAgeGroup, "unknown age group \(Self.quote(text)) (see htdb vocab)")
                 }
             }
             var age: Int?
-            if let text = value(.victimAge) {
+            if let text = ageText {
                 if let number = Self.wholeNumber(text), number <= 120 {
                     age = number
                     let implied = AgeGroup(age: number)
@@ -173,7 +177,7 @@ public struct RowValidator: Sendable {
                 }
             }
             var citizenship = Citizenship.unknown
-            if let text = value(.victimCitizenship) {
+            if let text = citizenshipText {
                 if let resolved = citizenships.resolve(text) { citizenship = resolved } else {
                     issue(.victimCitizenship, "unknown citizenship \(Self.quote(text)) (see htdb vocab)")
                 }
@@ -189,10 +193,6 @@ public struct RowValidator: Sendable {
         return RowValidation(caseRef: caseRef, caseRecord: record, victim: victim, issues: [])
     }
 
-    private static let victimColumns: [ExportColumn] = [
-        .victimID, .victimGender, .victimAgeGroup, .victimAge, .victimCitizenship,
-    ]
-
     private func checkIdentifier(_ text: String, _ column: ExportColumn, _ issue: (ExportColumn, String) -> Void) {
         if Self.isLonger(text, than: 64) { issue(column, "is longer than 64 characters") }
         if Self.hasControlCharacter(text) { issue(column, "holds a control character") }
@@ -202,9 +202,9 @@ public struct RowValidator: Sendable {
 
     /// Trims surrounding white space (the spec: values are trimmed).
     static func trim(_ text: String) -> String {
-        // Fast path: ASCII white space at the edges (or none), which is nearly every value.
-        var copy = text
-        let fast = copy.withUTF8 { bytes -> String?? in
+        // Fast path: ASCII white space at the edges (or none), which is nearly every value. (Read in place: a
+        // native string's bytes are contiguous.)
+        let fast = text.utf8.withContiguousStorageIfAvailable { bytes -> String?? in
             func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
             var start = 0
             var end = bytes.count
@@ -215,7 +215,7 @@ public struct RowValidator: Sendable {
             if start == 0 && end == bytes.count { return .some(nil) }
             return .some(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
         }
-        switch fast {
+        switch fast ?? nil {
         case .some(.none): return text
         case .some(.some(let trimmed)): return trimmed
         case .none: break
@@ -233,14 +233,15 @@ public struct RowValidator: Sendable {
         guard separatorBytes.count == 1, let cut = separatorBytes.first else {
             return text.components(separatedBy: separator)
         }
-        var text = text
-        return text.withUTF8 { bytes in
+        let cutOut = text.utf8.withContiguousStorageIfAvailable { bytes -> [String] in
             // Most values hold one label: no cut, no new string.
-            guard bytes.contains(cut) else { return [String(decoding: bytes, as: UTF8.self)] }
+            guard bytes.contains(cut) else { return [text] }
             return bytes.split(separator: cut, omittingEmptySubsequences: false).map {
                 String(decoding: UnsafeBufferPointer(rebasing: $0), as: UTF8.self)
             }
         }
+        return cutOut ?? text.split(separator: Character(UnicodeScalar(cut)), omittingEmptySubsequences: false)
+            .map(String.init)
     }
 
     /// C0 controls, DEL and C1 controls (U+0080 to U+009F, in UTF-8 0xC2 0x80 to 0xC2 0x9F), byte by byte.

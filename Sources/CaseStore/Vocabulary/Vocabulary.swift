@@ -30,7 +30,13 @@ extension VocabularyTerm {
 
     /// The term's place in `allCases` (0, 1, ...): a small number for keys and tables indexed by term.
     var ordinal: Int {
-        Self.allCases.firstIndex(of: self).map { Self.allCases.distance(from: Self.allCases.startIndex, to: $0) } ?? 0
+        // One pass over `allCases` (the importer asks for every row it counts).
+        var index = 0
+        for term in Self.allCases {
+            if term == self { return index }
+            index += 1
+        }
+        return 0
     }
 
     /// The term `text` names (code or any accepted label, case-insensitive, white space folded), or nil.
