@@ -357,8 +357,9 @@ struct FileRun {
     ///
     /// The undo is exact without a savepoint: the batch's new cases are numbered from `first` up, nothing else has
     /// such ids, its venue links belong to those cases, and its victims are theirs and those it added to the case
-    /// read just before it (`currentBefore`, from that case's next position on). (A savepoint made SQLite copy every page the batch changed to a temporary file first: about one
-    /// page write for every two rows imported.) The INSERTs are `OR FAIL` (see `ImportStatements`).
+    /// read just before it (`currentBefore`, from that case's next position on). (A savepoint made SQLite copy
+    /// every page the batch changed to a temporary file first: about one page write for every two rows imported.)
+    /// The INSERTs are `OR FAIL` (see `ImportStatements`).
     private mutating func writeStaged() throws {
         // The kept counts, before a counter could overflow (changes in an open journal are not in them).
         if counts.needsWrite { try counts.write(to: db) }

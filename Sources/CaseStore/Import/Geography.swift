@@ -67,7 +67,7 @@ public struct Geography: Sendable {
             counties[county.fips] = county
             guard let slot = Self.stateSlot(county.state) else { continue }
             var table = countyKeys[slot] ?? LabelTable()
-            countyKeys[slot] = nil
+            countyKeys[slot] = nil  // the table's only reference is `table`: `set` changes it in place
             table.set(county.fullName, to: county.fips)
             table.set(county.name, to: county.fips)
             countyKeys[slot] = table

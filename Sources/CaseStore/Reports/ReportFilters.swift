@@ -95,12 +95,12 @@ public struct ReportFilters: Sendable, Equatable {
         case countTable
     }
 
-    /// SQL conditions with their arguments, joined by AND ("1" when there are none).
     /// A venue and no other filter.
     var isVenueOnly: Bool {
         venue != nil && years == nil && state == nil && countyFIPS == nil && type == nil && country == nil
     }
 
+    /// SQL conditions with their arguments, joined by AND ("1" when there are none).
     func sql(on target: SQLTarget = .cases) -> (String, [SQLValue]) {
         let prefix = target == .cases ? "c." : ""
         var conditions: [String] = []
