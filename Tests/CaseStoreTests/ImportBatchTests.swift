@@ -203,6 +203,10 @@ struct ImportBatchTests {
         #expect(try harness.count("victims") == 2)
         #expect(try harness.count("case_venues") == 1)
         #expect(try harness.venues(of: "S") == ["pornography"])
+        // The children go by explicit DELETEs with enforcement off: no orphan is left, and enforcement is back on.
+        #expect(try harness.connection.scalarInt("SELECT count(*) FROM pragma_foreign_key_check") == 0)
+        #expect(try harness.connection.scalarInt("PRAGMA foreign_keys") == 1)
+        #expect(try DatabaseCheck.run(try harness.connection).isOK)
         #expect(try ImportBatch.delete(id: firstID, from: try harness.connection) == nil)
 
         // Its file is no longer "already imported".
