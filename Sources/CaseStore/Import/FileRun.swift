@@ -101,9 +101,12 @@ struct FileRun {
         let reader = RecordReader(source: source, validator: importer.validator)
         reader.start()
         defer { reader.stop() }
-        while let batch = reader.next() {
-            for event in batch {
-                switch event {
+        while var batch = reader.next() {
+            // Events are moved out of the batch (reversed, then popped) rather than copied by a for-in: a copy
+            // retained every record's strings and arrays once more, and released them again.
+            batch.reverse()
+            while let event = batch.popLast() {
+                switch consume event {
                 case .record(let record):
                     rowsRead += 1
                     try take(record)
@@ -193,8 +196,11 @@ struct FileRun {
     }
 
     /// One record: rejected with its reasons, or stored.
-    private mutating func take(_ record: CheckedRecord) throws {
-        if staging, try stage(record) { return }
+    private mutating func take(_ record: consuming CheckedRecord) throws {
+        if staging, canStage(record) {
+            try stage(record)
+            return
+        }
         // Row by row from here: what was staged is written first, so the database is as this path expects.
         try writeStaged()
         if !record.issues.isEmpty {
@@ -265,11 +271,11 @@ struct FileRun {
 
     // MARK: - Multi-row INSERTs
 
-    /// Stages a valid record whose rows either continue the adjacent case or open a new one: the common case,
-    /// written with multi-row INSERTs. False (nothing staged) for anything else, which goes row by row. A staged
+    /// Whether a record can be staged: a valid record whose rows either continue the adjacent case or open a new
+    /// one, the common case, written with multi-row INSERTs. Anything else goes row by row. A staged
     /// case whose reference turns out to exist already (from an earlier batch, or earlier in this file but not
     /// adjacent) makes `writeStaged` fail on the UNIQUE constraint and replay its records row by row.
-    private mutating func stage(_ record: CheckedRecord) throws -> Bool {
+    private func canStage(_ record: borrowing CheckedRecord) -> Bool {
         guard record.issues.isEmpty, !record.validations.isEmpty else { return false }
         if !invalidCases.isEmpty, let caseRef = record.caseRef, invalidCases[caseRef] != nil { return false }
         // Every row valid, and each row that continues the case before it agreeing with it: the case read before
@@ -292,6 +298,11 @@ struct FileRun {
                 openedAt = index
             }
         }
+        return true
+    }
+
+    /// Stages a record `canStage` accepted (moved into the staged batch, not copied).
+    private mutating func stage(_ record: consuming CheckedRecord) throws {
         if staged.records.isEmpty {
             staged.currentBefore = current
             counts.openJournal()
@@ -314,7 +325,6 @@ struct FileRun {
         }
         staged.records.append(record)
         if staged.cases >= 256 || statements.bulkVictims.pendingRows >= 512 { try writeStaged() }
-        return true
     }
 
     private mutating func stageCase(_ row: CaseRecord, id: Int64, line: Int) {
