@@ -58,6 +58,18 @@ extension Connection {
         return result
     }
 
+    /// Runs `body` with foreign-key enforcement off, then puts enforcement back as it was (also when `body` throws).
+    /// For writes that keep every reference right themselves (a bulk load of checked codes, a table rebuilt by a
+    /// migration, children deleted before their parents); `PRAGMA foreign_key_check` verifies them afterwards. The
+    /// pragma is a no-op inside a transaction, so this is called outside one, around it.
+    /// See https://www.sqlite.org/foreignkeys.html#fk_enable
+    public func withoutForeignKeyEnforcement<T>(_ body: () throws -> T) throws -> T {
+        let enforced = try scalarInt("PRAGMA foreign_keys") == 1
+        if enforced { try execute("PRAGMA foreign_keys = OFF") }
+        defer { if enforced { try? execute("PRAGMA foreign_keys = ON") } }
+        return try body()
+    }
+
     private func rollbackQuietly() {
         // A failed COMMIT or a disk error may already have ended the transaction.
         if isInTransaction { try? execute("ROLLBACK TRANSACTION") }

@@ -17,6 +17,25 @@ struct TransactionTests {
 
     private func count() throws -> Int64 { try db.scalarInt("SELECT count(*) FROM t") ?? -1 }
 
+    @Test func foreignKeyEnforcementIsOffInTheBodyAndAsBeforeAfterIt() throws {
+        try db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        try db.execute("CREATE TABLE child (p INTEGER REFERENCES parent (id))")
+        #expect(try db.scalarInt("PRAGMA foreign_keys") == 1)
+        // Off inside: a child without a parent goes in.
+        try db.withoutForeignKeyEnforcement {
+            #expect(try db.scalarInt("PRAGMA foreign_keys") == 0)
+            try db.execute("INSERT INTO child VALUES (42)")
+        }
+        #expect(try db.scalarInt("PRAGMA foreign_keys") == 1)
+        #expect(throws: SQLiteError.self) { try db.execute("INSERT INTO child VALUES (43)") }
+        // Back on after a throw too, and left off when it was off.
+        #expect(throws: Boom.self) { try db.withoutForeignKeyEnforcement { throw Boom(step: 1) } }
+        #expect(try db.scalarInt("PRAGMA foreign_keys") == 1)
+        try db.execute("PRAGMA foreign_keys = OFF")
+        try db.withoutForeignKeyEnforcement {}
+        #expect(try db.scalarInt("PRAGMA foreign_keys") == 0)
+    }
+
     @Test func commitsWhenTheBodyReturns() throws {
         let value = try db.transaction { () -> Int in
             try db.execute("INSERT INTO t VALUES (1)")

@@ -53,15 +53,12 @@ public struct ImportBatch: Codable, Equatable, Sendable {
     /// - Returns: the batch as it was, or nil when there is no such batch.
     ///
     /// The victims and venue links go first, each in one set-based DELETE, with foreign-key enforcement off around
-    /// the transaction: with it on, `ON DELETE CASCADE` ran a DELETE on each child table for every case (24 s for a
-    /// batch of 600,000 cases). Nothing else refers to a case or a batch, so the three DELETEs leave no orphan.
+    /// the transaction: with it on, `ON DELETE CASCADE` ran a DELETE on each child table for every case (11 s
+    /// against 4.5 s for a batch of 600,000 cases). Nothing else refers to a case or a batch, so the three DELETEs
+    /// leave no orphan.
     @discardableResult
     public static func delete(id: Int64, from db: Connection) throws -> ImportBatch? {
-        // The pragma is a no-op inside a transaction, so it is set around it.
-        let enforced = try db.scalarInt("PRAGMA foreign_keys") == 1
-        if enforced { try db.execute("PRAGMA foreign_keys = OFF") }
-        defer { if enforced { try? db.execute("PRAGMA foreign_keys = ON") } }
-        return try db.transaction(.immediate) {
+        try db.withoutForeignKeyEnforcement { try db.transaction(.immediate) {
             guard let batch = try all(db).first(where: { $0.id == id }) else { return nil }
             try db.run("DELETE FROM victims WHERE case_id IN (SELECT id FROM cases WHERE batch_id = ?)", id)
             try db.run("DELETE FROM case_venues WHERE case_id IN (SELECT id FROM cases WHERE batch_id = ?)", id)
@@ -69,7 +66,7 @@ public struct ImportBatch: Codable, Equatable, Sendable {
             try db.run("DELETE FROM import_batches WHERE id = ?", id)
             try CountTable.rebuild(db)
             return batch
-        }
+        } }
     }
 
     /// The batches as an aligned table.

@@ -61,34 +61,35 @@ public final class Importer {
         // Foreign keys are not checked row by row during the load: every code written comes from the vocabulary
         // (verified against the lookup tables in init) or from the states and counties read from this database, so
         // no row can break them, and the per-row checks were a third of the load's time. FileRun deletes children
-        // itself where a cascade would. (The pragma is a no-op inside a transaction, so it is set around it.)
-        try database.connection.execute("PRAGMA foreign_keys = OFF")
-        defer { try? database.connection.execute("PRAGMA foreign_keys = ON") }
-        // Nor are the tables' CHECK constraints: RowValidator enforces every one of them on each row (lengths,
-        // a real calendar date of the case's year, age 0-120 deciding the age group, ...) before it is written,
-        // and they cost the load about 7 % of the storing thread's instructions (the date check alone parses every
-        // case's date twice). `PRAGMA integrity_check` (`htdb check`) still verifies them on the stored rows, and
-        // the import tests run it after every import. NOT NULL and UNIQUE stay enforced.
-        try database.connection.execute("PRAGMA ignore_check_constraints = ON")
-        defer { try? database.connection.execute("PRAGMA ignore_check_constraints = OFF") }
-        writeback?.start()
-        defer { writeback?.stop() }
-        do {
-            try database.connection.transaction(.immediate) {
-                try run.load(sha256: sha256)
-                if run.fileFailed || (options.onError == .abort && run.issueCount > 0) {
-                    throw Rollback()
+        // itself where a cascade would.
+        try database.connection.withoutForeignKeyEnforcement {
+            // Nor are the tables' CHECK constraints: RowValidator enforces every one of them on each row (lengths,
+            // a real calendar date of the case's year, age 0-120 deciding the age group, ...) before it is
+            // written, and they cost the load about 7 % of the storing thread's instructions (the date check alone
+            // parses every case's date twice). `PRAGMA integrity_check` (`htdb check`) still verifies them on the
+            // stored rows, and the import tests run it after every import. NOT NULL and UNIQUE stay enforced.
+            try database.connection.execute("PRAGMA ignore_check_constraints = ON")
+            defer { try? database.connection.execute("PRAGMA ignore_check_constraints = OFF") }
+            writeback?.start()
+            defer { writeback?.stop() }
+            do {
+                try database.connection.transaction(.immediate) {
+                    try run.load(sha256: sha256)
+                    if run.fileFailed || (options.onError == .abort && run.issueCount > 0) {
+                        throw Rollback()
+                    }
+                    if options.onError == .skip && run.hasRejects {
+                        try run.writeRejects(to: options.rejectsPath(for: path))
+                    }
+                    try run.finishBatch()
+                    if options.dryRun { throw Rollback() }
+                    if events.shouldStop() { throw ImportError.interrupted(path: path) }
                 }
-                if options.onError == .skip && run.hasRejects {
-                    try run.writeRejects(to: options.rejectsPath(for: path))
-                }
-                try run.finishBatch()
-                if options.dryRun { throw Rollback() }
-                if events.shouldStop() { throw ImportError.interrupted(path: path) }
+                summary.outcome = .imported
+            } catch is Rollback {
+                let failed = run.fileFailed || (options.onError == .abort && run.issueCount > 0)
+                summary.outcome = failed ? .failed : .dryRun
             }
-            summary.outcome = .imported
-        } catch is Rollback {
-            summary.outcome = run.fileFailed || (options.onError == .abort && run.issueCount > 0) ? .failed : .dryRun
         }
         summary.batchID = summary.outcome == .imported ? run.batchID : nil
         summary.rowsRead = run.rowsRead

@@ -64,17 +64,13 @@ public struct Migrator: Sendable {
                     """)
             }
         }
+        let pending = migrations.filter { before[$0.name] == nil }
+        guard !pending.isEmpty else { return [] }
         var appliedNow: [String] = []
         // Foreign keys are not enforced while migrations run, so that one can rebuild a table others point at
         // (https://www.sqlite.org/lang_altertable.html#otheralter: with enforcement on, dropping the old table
-        // would cascade to its children). Each migration checks them before it commits instead. The pragma is a
-        // no-op inside a transaction, so it is set around them.
-        let enforced = try db.scalarInt("PRAGMA foreign_keys") == 1
-        if enforced && migrations.contains(where: { before[$0.name] == nil }) {
-            try db.execute("PRAGMA foreign_keys = OFF")
-        }
-        defer { if enforced { try? db.execute("PRAGMA foreign_keys = ON") } }
-        for migration in migrations where before[migration.name] == nil {
+        // would cascade to its children). Each migration checks them before it commits instead.
+        try db.withoutForeignKeyEnforcement { for migration in pending {
             let didApply = try db.transaction { () -> Bool in
                 let applied = try appliedMigrations(db)
                 try validate(applied, path: db.path)
@@ -94,7 +90,7 @@ public struct Migrator: Sendable {
                 return true
             }
             if didApply { appliedNow.append(migration.name) }
-        }
+        } }
         if !appliedNow.isEmpty {
             // Migrations may add foreign keys; a violation would be a bug in a migration, not in the data.
             if let violation = try db.scalarText("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1") {
