@@ -88,9 +88,12 @@ public struct Geography: Sendable {
     /// The county `text` names within `state`: a Census name with or without its suffix (any case), or a 5-digit
     /// FIPS code. A bare name shared by a county and an independent city means the county.
     public func county(_ text: String, in state: String) -> CountyMatch {
-        // The table's lookup folds white space and case itself; only a FIPS code needs the folded text first.
-        let code = Self.isFIPS(text) ? text : LabelMap<String>.fold(text)
-        if Self.isFIPS(code) {
+        // The table's lookup folds white space and case itself; only a FIPS code needs the folded text first, and
+        // text without a digit cannot fold to one (a name is not folded here: that would make a String per row).
+        let code = Self.isFIPS(text) ? text
+            : text.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+                ? LabelMap<String>.fold(text) : nil
+        if let code, Self.isFIPS(code) {
             guard let county = counties[code] else { return .notFound }
             return county.state == state ? .found(county.fips) : .otherState(county.state)
         }

@@ -95,9 +95,9 @@ public struct ReportFilters: Sendable, Equatable {
         case countTable
     }
 
-    /// A venue and no other filter.
-    var isVenueOnly: Bool {
-        venue != nil && years == nil && state == nil && countyFIPS == nil && type == nil && country == nil
+    /// The venue, when it is the only filter.
+    var venueAlone: Venue? {
+        years == nil && state == nil && countyFIPS == nil && type == nil && country == nil ? venue : nil
     }
 
     /// SQL conditions with their arguments, joined by AND ("1" when there are none).
