@@ -151,7 +151,9 @@ public final class BulkInsert {
         while offset < complete {
             let rows = min(rowsPerStatement, (complete - offset) / columns)
             let statement = try self.statement(rows: rows)
-            defer { try? statement.clearBindings() }
+            // Every parameter is bound again before each run, so bindings are never cleared: those left after a
+            // run point into the buffers only until the next run binds over them, and nothing reads them meanwhile
+            // (clearing them was 1 % of a bulk load's storing thread).
             for index in 0..<(rows * columns) {
                 let slot = slots[offset + index]
                 switch slot.kind {

@@ -104,9 +104,12 @@ struct CountDeltas {
             return count - 1
         }
 
-        /// Reads the slot where `key`'s search starts (to bring it into the cache); the value means nothing.
+        /// Reads the slot where `key`'s search starts and, when it holds an entry, that entry's first counter (to
+        /// bring both into the cache: a key is nearly always in its home slot); the value means nothing.
         func lookAhead(_ key: Key) -> Int {
-            slots.isEmpty ? 0 : Int(slots[key.mixed & (slots.count - 1)].entry)
+            guard !slots.isEmpty else { return 0 }
+            let entry = Int(slots[key.mixed & (slots.count - 1)].entry)
+            return entry == 0 ? 0 : Int(values[(entry - 1) * width])
         }
 
         /// Every key with the number of its counters (for `counters(_:)`), in no particular order.
