@@ -120,7 +120,8 @@ extension CTDCMapping {
 
     /// A mapped victim as the case and victim rows htdb stores: one case with one victim, no date, no state.
     static func records(_ victim: CTDCVictim, caseRef: String) -> (CaseRecord, VictimRecord) {
-        let venueIDs = Set(victim.venues.compactMap { Venue.named(code: $0)?.id }).sorted()
+        var venueIDs = VenueSet()
+        for id in victim.venues.compactMap({ Venue.named(code: $0)?.id }) { venueIDs.insert(id) }
         let caseRecord = CaseRecord(
             caseRef: caseRef, reportedOn: "", year: victim.year, state: "", countyFIPS: nil, city: nil,
             traffickingType: TraffickingType(rawValue: victim.traffickingType) ?? .notSpecified, venueIDs: venueIDs,

@@ -150,7 +150,7 @@ struct CountDeltas {
     /// wide combinations (`case_counts` and each venue's in `state_case_venue_counts`) so far. A case's victims
     /// share its keys, so these changes go to the maps (or the journal) once per case, not once per victim and key.
     private var openKey: Key?
-    private var openVenues: [Int] = []
+    private var openVenues = VenueSet()
     private var openDeltas = [Int32](repeating: 0, count: CountTable.cases.countColumns.count)
 
     /// Whether the maps should be written now, before more changes could overflow a counter.
@@ -183,7 +183,7 @@ struct CountDeltas {
     }
 
     /// Makes the case with these keys the open one, settling the one before when it differs.
-    private mutating func open(_ key: Key, venues: [Int]) {
+    private mutating func open(_ key: Key, venues: VenueSet) {
         guard openKey != key || openVenues != venues else { return }
         settleOpenCase()
         openKey = key
@@ -216,7 +216,7 @@ struct CountDeltas {
     }
 
     /// A case's own row and its venue links, counted `sign` times (+1 stored, -1 taken back).
-    mutating func addCase(state: String, county: String?, year: Int, type: TraffickingType, venues: [Int],
+    mutating func addCase(state: String, county: String?, year: Int, type: TraffickingType, venues: VenueSet,
                           sign: Int32) {
         var key = countyKey(state: state, county: county, year: year, type: type)
         open(key, venues: venues)
@@ -228,7 +228,7 @@ struct CountDeltas {
 
     /// A victim of a case, counted `sign` times: by county and under each of the case's venues with its terms, and
     /// by state with its terms in the key.
-    mutating func addVictim(state: String, county: String?, year: Int, type: TraffickingType, venues: [Int],
+    mutating func addVictim(state: String, county: String?, year: Int, type: TraffickingType, venues: VenueSet,
                             gender: Gender, ageGroup: AgeGroup, citizenship: Citizenship, sign: Int32) {
         var key = countyKey(state: state, county: county, year: year, type: type)
         open(key, venues: venues)
@@ -339,10 +339,14 @@ struct CountDeltas {
         let year = caseRow.int(2)
         let type = TraffickingType(rawValue: caseRow.string(3) ?? "") ?? .notSpecified
         try caseRow.reset()
-        var venues: [Int] = []
+        var venues = VenueSet()
         defer { try? statements.venues.reset() }
         try statements.venues.bind(id, at: 1)
-        while try statements.venues.step() { venues.append(statements.venues.int(0)) }
+        while try statements.venues.step() {
+            guard venues.insert(statements.venues.int(0)) != .outOfRange else {
+                throw VocabularyCheck.Mismatch(table: "case_venues")
+            }
+        }
         addCase(state: state, county: county, year: year, type: type, venues: venues, sign: -1)
         let victims = statements.victims
         defer { try? victims.reset() }

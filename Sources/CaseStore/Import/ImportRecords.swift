@@ -51,8 +51,8 @@ public struct CaseRecord: Equatable, Sendable {
     public var countyFIPS: String?
     public var city: String?
     public var traffickingType: TraffickingType
-    /// Venue ids, ascending, each once.
-    public var venueIDs: [Int]
+    /// Venue ids (iterated ascending).
+    public var venueIDs: VenueSet
     /// ISO 3166-1 alpha-2: where the case is (every hotline case is in the US).
     public var country: String = "US"
 }

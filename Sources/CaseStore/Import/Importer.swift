@@ -248,7 +248,12 @@ final class ImportStatements {
         try findCase.reset()
         defer { try? caseVenues.reset() }
         try caseVenues.bind(id, at: 1)
-        while try caseVenues.step() { record.venueIDs.append(caseVenues.int(0)) }
+        while try caseVenues.step() {
+            // The links' foreign key and VocabularyCheck keep every id one of Venue.all.
+            guard record.venueIDs.insert(caseVenues.int(0)) != .outOfRange else {
+                throw VocabularyCheck.Mismatch(table: "case_venues")
+            }
+        }
         return (id, batch, line, record)
     }
 

@@ -126,18 +126,17 @@ public struct RowValidator: Sendable {
             }
         }
 
-        var venueIDs: [Int] = []
+        var venueIDs = VenueSet()
         let venueLabels = row.venueList ?? value(.venues).map { Self.split($0, by: profile.venueSeparator) } ?? []
         for label in venueLabels {
             let trimmed = Self.trim(label)
             if trimmed.isEmpty { continue }
             if let venue = venues.resolve(trimmed) {
-                if !venueIDs.contains(venue.id) { venueIDs.append(venue.id) }
+                venueIDs.insert(venue.id)
             } else {
                 issue(.venues, "unknown venue \(Self.quote(trimmed)) (see htdb vocab)")
             }
         }
-        venueIDs.sort()
 
         // MARK: Victim columns
         var victim: VictimRecord?
