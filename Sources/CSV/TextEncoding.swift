@@ -34,6 +34,11 @@ extension TextEncoding {
         }
     }
 
+    /// Whether `decode` would give a String: only UTF-8 can be invalid. Checks without making one.
+    public func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        self != .utf8 || UTF8Validation.isValid(bytes)
+    }
+
     /// Decodes a single-byte encoding whose bytes map to scalars below U+10000.
     private static func transcodeSingleByte(
         _ bytes: UnsafeBufferPointer<UInt8>, maxUTF8PerByte: Int, scalar: (UInt8) -> UInt32

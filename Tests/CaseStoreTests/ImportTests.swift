@@ -308,6 +308,47 @@ struct ImportTests {
     let harness: ImportHarness
     init() throws { harness = try ImportHarness() }
 
+    /// A CSV row is checked from its record's bytes, not from a String per field: white space that is not ASCII
+    /// (no-break space U+00A0, em space U+2003, ideographic space U+3000) is still trimmed from every kind of
+    /// value, and text that is not ASCII at an edge without being white space is kept as it is.
+    @Test func valuesReadInPlaceAreTrimmedOfUnicodeWhiteSpace() throws {
+        let path = try harness.write("unicode-space.csv", csvText([
+            ExportRow(caseID: "\u{3000}U-1\u{A0}", reportedOn: "\u{A0}2021-03-04", state: "\u{A0}California\u{3000}",
+                      county: "\u{2003}Los Angeles\u{A0}", city: "\u{A0}Pasadena\u{A0}", type: "\u{A0}Sex",
+                      venues: "Hotel/Motel ;\u{3000}Pornography\u{A0}", victimID: "\u{A0}V1", gender: "\u{A0}F",
+                      ageGroup: "Minor\u{3000}", age: "\u{A0}17", citizenship: "\u{3000}Unknown"),
+            ExportRow(caseID: "é-2", state: "Texas", city: "Mañana", type: "Labor", venues: "\u{A0}Agriculture",
+                      victimID: "Ü"),
+        ]))
+        let summary = try harness.importFile(path)
+        #expect(summary.outcome == .imported, "\(harness.log.issues.prefix(3))")
+        #expect(try harness.storedCase("U-1") == ["2021-03-04", 2021, "CA", "06037", "Pasadena", "sex", 2])
+        #expect(try harness.venues(of: "U-1") == ["pornography", "hotel_motel"])
+        #expect(try harness.victims(of: "U-1") == [[1, "V1", "female", "minor", 17, "unknown", 2]])
+        #expect(try harness.storedCase("é-2") == ["2021-03-04", 2021, "TX", nil, "Mañana", "labor", 3])
+        #expect(try harness.venues(of: "é-2") == ["agriculture"])
+        #expect(try harness.victims(of: "é-2") == [[1, "Ü", "unknown", "unknown", nil, "unknown", 3]])
+    }
+
+    /// A label with a letter that is not ASCII at its edge is looked up as it is (and is unknown), not trimmed.
+    @Test func aLabelEndingInALetterThatIsNotASCIIIsUnknown() throws {
+        let path = try harness.write("accent.csv", csvText([
+            ExportRow(caseID: "A-1", venues: "Hotel/Motel; Pornographyé"),
+            ExportRow(caseID: "A-2", type: "Sexé"),
+            ExportRow(caseID: "A-3", state: "Californiaé"),
+            ExportRow(caseID: "A-4", county: "Los Angelesé"),
+            ExportRow(caseID: "A-5", gender: "Femaleé"),
+        ]))
+        let summary = try harness.importFile(path)
+        #expect(summary.outcome == .failed)
+        #expect(harness.log.issues.count == 5, "\(harness.log.issues)")
+        #expect(harness.log.issues.contains { $0.contains(":2:venues:") && $0.contains("\"Pornographyé\"") })
+        #expect(harness.log.issues.contains { $0.contains(":3:trafficking_type:") && $0.contains("\"Sexé\"") })
+        #expect(harness.log.issues.contains { $0.contains(":4:state:") && $0.contains("\"Californiaé\"") })
+        #expect(harness.log.issues.contains { $0.contains(":5:county:") && $0.contains("\"Los Angelesé\"") })
+        #expect(harness.log.issues.contains { $0.contains(":6:victim_gender:") && $0.contains("\"Femaleé\"") })
+    }
+
     @Test func aValidFileIsStoredWithItsValuesCodesAndBatch() throws {
         let path = try harness.write("hotline-2021.csv", csvText([
             ExportRow(caseID: "C-1", reportedOn: "2021-03-04", state: "CA", county: "Los Angeles", city: "Pasadena",

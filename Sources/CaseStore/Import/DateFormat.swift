@@ -75,10 +75,11 @@ public struct DateFormat: Sendable, Equatable, CustomStringConvertible {
     /// (year, month, day) when `text` has this shape and is a real calendar date; nil otherwise.
     public func parse(_ text: String) -> (year: Int, month: Int, day: Int)? {
         var text = text
-        return text.withUTF8 { parse(bytes: $0) }
+        return text.withUTF8 { parse(utf8: $0) }
     }
 
-    private func parse(bytes: UnsafeBufferPointer<UInt8>) -> (year: Int, month: Int, day: Int)? {
+    /// `parse` of UTF-8 text.
+    func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> (year: Int, month: Int, day: Int)? {
         var index = 0
         var year = 0, month = 0, day = 0
         func digits(min: Int, max: Int) -> Int? {

@@ -79,6 +79,11 @@ public struct Geography: Sendable {
         stateKeys.value(for: text)
     }
 
+    /// `state` of UTF-8 text.
+    func state(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        stateKeys.value(forUTF8: bytes)
+    }
+
     /// The ISO 3166-1 alpha-2 code of the country `text` names (alpha-2, alpha-3 or short English name, any case),
     /// or nil.
     public func country(_ text: String) -> String? {
@@ -88,22 +93,25 @@ public struct Geography: Sendable {
     /// The county `text` names within `state`: a Census name with or without its suffix (any case), or a 5-digit
     /// FIPS code. A bare name shared by a county and an independent city means the county.
     public func county(_ text: String, in state: String) -> CountyMatch {
+        var text = text
+        return text.withUTF8 { county(utf8: $0, in: state) }
+    }
+
+    /// `county` of UTF-8 text.
+    func county(utf8 bytes: UnsafeBufferPointer<UInt8>, in state: String) -> CountyMatch {
         // The table's lookup folds white space and case itself; only a FIPS code needs the folded text first, and
         // text without a digit cannot fold to one (a name is not folded here: that would make a String per row).
-        let code = Self.isFIPS(text) ? text
-            : text.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-                ? LabelMap<String>.fold(text) : nil
-        if let code, Self.isFIPS(code) {
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        let code = bytes.count == 5 && bytes.allSatisfy(isDigit) ? String(decoding: bytes, as: UTF8.self)
+            : bytes.contains(where: isDigit) ? LabelMap<String>.fold(String(decoding: bytes, as: UTF8.self)) : nil
+        if let code, code.utf8.count == 5, code.utf8.allSatisfy(isDigit) {
             guard let county = counties[code] else { return .notFound }
             return county.state == state ? .found(county.fips) : .otherState(county.state)
         }
-        guard let slot = Self.stateSlot(state), let fips = countyKeys[slot]?.value(for: text) else { return .notFound }
+        guard let slot = Self.stateSlot(state), let fips = countyKeys[slot]?.value(forUTF8: bytes) else {
+            return .notFound
+        }
         return .found(fips)
-    }
-
-    /// Five ASCII digits.
-    private static func isFIPS(_ text: String) -> Bool {
-        text.utf8.count == 5 && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     /// A USPS code's place in `countyKeys` (two upper-case ASCII letters), or nil.

@@ -1,23 +1,59 @@
+import CSV
+
 /// One row of an export as read from the file: each export column's text (nil where the file has no such column,
 /// or NDJSON gives null), before any checking.
 public struct RawRow: Sendable {
+    /// Where the columns' text is: the fields of a CSV record, read in place (valid UTF-8, checked by the source),
+    /// or strings. A CSV row is checked from its record's bytes: a String per field of every row read was a third of
+    /// the reading thread's work.
+    private enum Fields: Sendable {
+        /// The record and, for each column, its field in it (shared by every row of the file).
+        case record(CSVRecord, fieldIndex: [Int?])
+        case strings([String?])
+    }
+
     /// The physical line where the row starts (CSV), or the NDJSON line.
     public var line: Int
-    /// Indexed by `ExportColumn.index`.
-    public var values: [String?]
-    /// Venues already split into labels (NDJSON); nil means split `values[venues]` by the profile's separator.
+    private let fields: Fields
+    /// Venues already split into labels (NDJSON); nil means split the venues column by the profile's separator.
     public var venueList: [String]?
     /// How errors name each column (the file's header, or an NDJSON key path), indexed like `values`.
     public var columnNames: [String]
 
     public init(line: Int, values: [String?], venueList: [String]? = nil, columnNames: [String]) {
         self.line = line
-        self.values = values
+        fields = .strings(values)
         self.venueList = venueList
         self.columnNames = columnNames
     }
 
-    public subscript(column: ExportColumn) -> String? { values[column.index] }
+    /// A row whose column `c` is field `fieldIndex[c]` of `record`; every such field must be valid UTF-8.
+    init(line: Int, record: CSVRecord, fieldIndex: [Int?], columnNames: [String]) {
+        self.line = line
+        fields = .record(record, fieldIndex: fieldIndex)
+        venueList = nil
+        self.columnNames = columnNames
+    }
+
+    /// Each column's text, indexed by `ExportColumn.index`.
+    public var values: [String?] { ExportColumn.allCases.map { self[$0] } }
+
+    public subscript(column: ExportColumn) -> String? {
+        withBytes(column) { $0.map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    /// Calls `body` with the column's UTF-8 bytes, or nil when the row has no such column; the bytes are valid only
+    /// inside `body`.
+    func withBytes<R>(_ column: ExportColumn, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+        switch fields {
+        case .record(let record, let fieldIndex):
+            guard let index = fieldIndex[column.index] else { return body(nil) }
+            return record.withField(index) { body($0) }
+        case .strings(let values):
+            guard var text = values[column.index] else { return body(nil) }
+            return text.withUTF8 { body($0) }
+        }
+    }
 }
 
 extension ExportColumn {

@@ -169,19 +169,28 @@ struct CSVRowSource: RowSource {
                                   message: "the row has \(record.count) fields; the header has \(headerCount)")],
                 caseRef: caseRef.flatMap { $0.isEmpty ? nil : $0 })
         }
-        var values = [String?](repeating: nil, count: fieldIndex.count)
         var issues: [RowIssue] = []
+        var caseFieldValid = false
+        // UTF-8 rows are checked from the record's bytes, read in place; other encodings are decoded to strings.
+        var values = encoding == .utf8 ? nil : [String?](repeating: nil, count: fieldIndex.count)
         for (column, index) in fieldIndex.enumerated() {
             guard let index else { continue }
-            if let text = record.string(index, encoding: encoding) {
-                values[column] = text
+            let valid: Bool
+            if values == nil {
+                valid = record.withField(index) { encoding.isValid($0) }
             } else {
+                values?[column] = record.string(index, encoding: encoding)
+                valid = values?[column] != nil
+            }
+            if column == ExportColumn.caseID.index { caseFieldValid = valid }
+            if !valid {
                 issues.append(RowIssue(line: record.line, column: columnNames[column],
                                        message: "not valid \(encoding.rawValue) text (use --encoding to name the file's encoding)"))
             }
         }
-        let caseRef = values[ExportColumn.caseID.index].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 }
-        let row = RawRow(line: record.line, values: values, columnNames: columnNames)
+        let row = values.map { RawRow(line: record.line, values: $0, columnNames: columnNames) }
+            ?? RawRow(line: record.line, record: record, fieldIndex: fieldIndex, columnNames: columnNames)
+        let caseRef = caseFieldValid ? row[.caseID].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 } : nil
         return SourceRecord(line: record.line, rows: issues.isEmpty ? [row] : [], issues: issues, caseRef: caseRef)
     }
 

@@ -13,6 +13,8 @@ public struct RowValidator: Sendable {
     let citizenships: LabelMap<Citizenship>
     let venues: LabelMap<Venue>
     let stateLabels: LabelTable<String>
+    /// The profile's venue separator when it is one byte (cut byte by byte); nil for a longer one.
+    let venueSeparatorByte: UInt8?
     /// Latest accepted `reported_on`, as `YYYY-MM-DD`.
     let latestDate: String
     static let earliestDate = "2000-01-01"
@@ -22,6 +24,7 @@ public struct RowValidator: Sendable {
     public init(profile: Profile, geography: Geography, today: (year: Int, month: Int, day: Int)) throws {
         self.profile = profile
         self.geography = geography
+        venueSeparatorByte = profile.venueSeparator.utf8.count == 1 ? profile.venueSeparator.utf8.first : nil
         latestDate = DateFormat.iso(year: today.year, month: today.month, day: today.day)
         func extended<T: VocabularyTerm>(_ type: T.Type, _ column: ExportColumn) throws -> LabelMap<T> {
             var map = try LabelMap(terms: T.self, hotlineOnly: true)
@@ -55,130 +58,155 @@ public struct RowValidator: Sendable {
         func issue(_ column: ExportColumn, _ message: String) {
             issues.append(RowIssue(line: row.line, column: row.columnNames[column.index], message: message))
         }
-        // A column's value trimmed; nil when absent or empty. (Trimmed where it is read rather than into an array
-        // of its own: an array per row was a measurable part of the reading thread.)
-        func value(_ column: ExportColumn) -> String? {
-            guard let raw = row.values[column.index] else { return nil }
-            let text = Self.trim(raw)
-            return text.isEmpty ? nil : text
+        // Calls `body` with a column's value trimmed, as UTF-8 bytes; nil when absent or empty. Values are checked
+        // and looked up from their bytes: only those stored as text (references, city) become Strings.
+        func field<R>(_ column: ExportColumn, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+            row.withBytes(column) { raw -> R? in
+                guard let raw else { return nil }
+                if let trimmed = Self.trimASCII(raw) { return trimmed.isEmpty ? nil : body(trimmed) }
+                // White space that is not ASCII may be at an edge: the String path.
+                var text = Self.trim(Self.text(raw))
+                return text.isEmpty ? nil : text.withUTF8(body)
+            }
         }
 
         // MARK: Case columns
-        let caseRef = value(.caseID)
-        if let caseRef {
-            checkIdentifier(caseRef, .caseID, issue)
-        } else {
-            issue(.caseID, "is empty; every row needs its case's reference")
+        let caseRef = field(.caseID) { bytes in
+            checkIdentifier(bytes, .caseID, issue)
+            return Self.text(bytes)
         }
+        if caseRef == nil { issue(.caseID, "is empty; every row needs its case's reference") }
 
         var reportedOn: String?
         var year = 0
-        if let text = value(.reportedOn) {
-            if let date = profile.dateFormat.parse(text) {
-                let iso = DateFormat.iso(year: date.year, month: date.month, day: date.day)
-                if iso < Self.earliestDate || iso > latestDate {
-                    issue(.reportedOn, "\(Self.quote(text)) is outside \(Self.earliestDate) to today (\(latestDate))")
-                } else {
-                    reportedOn = iso
-                    year = date.year
-                }
-            } else {
-                issue(.reportedOn, "\(Self.quote(text)) is not a real date in the form \(profile.dateFormat.pattern)")
+        let hasDate: Void? = field(.reportedOn) { bytes in
+            guard let date = profile.dateFormat.parse(utf8: bytes) else {
+                issue(.reportedOn, "\(Self.quote(bytes)) is not a real date in the form \(profile.dateFormat.pattern)")
+                return
             }
-        } else {
-            issue(.reportedOn, "is empty; it is required")
+            let iso = DateFormat.iso(year: date.year, month: date.month, day: date.day)
+            if iso < Self.earliestDate || iso > latestDate {
+                issue(.reportedOn, "\(Self.quote(bytes)) is outside \(Self.earliestDate) to today (\(latestDate))")
+            } else {
+                reportedOn = iso
+                year = date.year
+            }
         }
+        if hasDate == nil { issue(.reportedOn, "is empty; it is required") }
 
         var state: String?
-        if let text = value(.state) {
-            state = stateLabels.value(for: text) ?? geography.state(text)
+        let hasState: Void? = field(.state) { bytes in
+            state = stateLabels.value(forUTF8: bytes) ?? geography.state(utf8: bytes)
             if state == nil {
-                issue(.state, "\(Self.quote(text)) is not a US state, DC or territory (USPS code or full name)")
+                issue(.state, "\(Self.quote(bytes)) is not a US state, DC or territory (USPS code or full name)")
             }
-        } else {
-            issue(.state, "is empty; it is required")
         }
+        if hasState == nil { issue(.state, "is empty; it is required") }
 
         var countyFIPS: String?
-        if let text = value(.county), let state {
-            switch geography.county(text, in: state) {
-            case .found(let fips): countyFIPS = fips
-            case .otherState(let other):
-                issue(.county, "\(Self.quote(text)) is a county of \(other), not of \(state)")
-            case .notFound:
-                issue(.county, "\(Self.quote(text)) is not a county of \(state) (Census name, with or without "
-                    + "its suffix, or 5-digit FIPS code)")
+        if let state {
+            field(.county) { bytes in
+                switch geography.county(utf8: bytes, in: state) {
+                case .found(let fips): countyFIPS = fips
+                case .otherState(let other):
+                    issue(.county, "\(Self.quote(bytes)) is a county of \(other), not of \(state)")
+                case .notFound:
+                    issue(.county, "\(Self.quote(bytes)) is not a county of \(state) (Census name, with or without "
+                        + "its suffix, or 5-digit FIPS code)")
+                }
             }
         }
 
-        let city = value(.city)
-        if let city {
-            if Self.isLonger(city, than: 128) { issue(.city, "is longer than 128 characters") }
-            if Self.hasControlCharacter(city) { issue(.city, "holds a control character") }
+        let city = field(.city) { bytes in
+            if Self.isLonger(bytes, than: 128) { issue(.city, "is longer than 128 characters") }
+            if Self.hasControlCharacter(bytes) { issue(.city, "holds a control character") }
+            return Self.text(bytes)
         }
 
         var type = TraffickingType.notSpecified
-        if let text = value(.traffickingType) {
-            if let resolved = types.resolve(text) {
+        field(.traffickingType) { bytes in
+            if let resolved = types.resolve(utf8: bytes) {
                 type = resolved
             } else {
-                issue(.traffickingType, "unknown trafficking type \(Self.quote(text)) (see htdb vocab)")
+                issue(.traffickingType, "unknown trafficking type \(Self.quote(bytes)) (see htdb vocab)")
             }
         }
 
         var venueIDs = VenueSet()
-        let venueLabels = row.venueList ?? value(.venues).map { Self.split($0, by: profile.venueSeparator) } ?? []
-        for label in venueLabels {
-            let trimmed = Self.trim(label)
-            if trimmed.isEmpty { continue }
-            if let venue = venues.resolve(trimmed) {
+        func addVenue(trimmed label: UnsafeBufferPointer<UInt8>) {
+            if label.isEmpty { return }
+            if let venue = venues.resolve(utf8: label) {
                 venueIDs.insert(venue.id)
             } else {
-                issue(.venues, "unknown venue \(Self.quote(trimmed)) (see htdb vocab)")
+                issue(.venues, "unknown venue \(Self.quote(label)) (see htdb vocab)")
+            }
+        }
+        func addVenue(_ label: UnsafeBufferPointer<UInt8>) {
+            if let trimmed = Self.trimASCII(label) { return addVenue(trimmed: trimmed) }
+            // Possibly white space that is not ASCII at an edge.
+            var text = Self.trim(Self.text(label))
+            text.withUTF8 { addVenue(trimmed: $0) }
+        }
+        if let labels = row.venueList {
+            for label in labels {
+                var label = label
+                label.withUTF8 { addVenue($0) }
+            }
+        } else {
+            field(.venues) { bytes in
+                if let separator = venueSeparatorByte {
+                    for part in bytes.split(separator: separator, omittingEmptySubsequences: false) {
+                        addVenue(UnsafeBufferPointer(rebasing: part))
+                    }
+                } else {
+                    for part in Self.text(bytes).components(separatedBy: profile.venueSeparator) {
+                        var part = part
+                        part.withUTF8 { addVenue($0) }
+                    }
+                }
             }
         }
 
         // MARK: Victim columns
         var victim: VictimRecord?
-        let ref = value(.victimID)
-        let genderText = value(.victimGender)
-        let ageGroupText = value(.victimAgeGroup)
-        let ageText = value(.victimAge)
-        let citizenshipText = value(.victimCitizenship)
-        if ref != nil || genderText != nil || ageGroupText != nil || ageText != nil || citizenshipText != nil {
-            if let ref { checkIdentifier(ref, .victimID, issue) }
+        let victimColumns: [ExportColumn] = [.victimID, .victimGender, .victimAgeGroup, .victimAge, .victimCitizenship]
+        if victimColumns.contains(where: { field($0) { _ in () } != nil }) {
+            let ref = field(.victimID) { bytes in
+                checkIdentifier(bytes, .victimID, issue)
+                return Self.text(bytes)
+            }
             var gender = Gender.unknown
-            if let text = genderText {
-                if let resolved = genders.resolve(text) { gender = resolved } else {
-                    issue(.victimGender, "unknown gender \(Self.quote(text)) (see htdb vocab)")
+            field(.victimGender) { bytes in
+                if let resolved = genders.resolve(utf8: bytes) { gender = resolved } else {
+                    issue(.victimGender, "unknown gender \(Self.quote(bytes)) (see htdb vocab)")
                 }
             }
             var ageGroup = AgeGroup.unknown
             var ageGroupValid = true
-            if let text = ageGroupText {
-                if let resolved = ageGroups.resolve(text) { ageGroup = resolved } else {
+            field(.victimAgeGroup) { bytes in
+                if let resolved = ageGroups.resolve(utf8: bytes) { ageGroup = resolved } else {
                     ageGroupValid = false
-                    issue(.victimAgeGroup, "unknown age group \(Self.quote(text)) (see htdb vocab)")
+                    issue(.victimAgeGroup, "unknown age group \(Self.quote(bytes)) (see htdb vocab)")
                 }
             }
             var age: Int?
-            if let text = ageText {
-                if let number = Self.wholeNumber(text), number <= 120 {
-                    age = number
-                    let implied = AgeGroup(age: number)
-                    if ageGroup == .unknown {
-                        ageGroup = implied
-                    } else if ageGroup != implied, ageGroupValid {
-                        issue(.victimAgeGroup, "disagrees with victim_age (under 18 is a minor)")
-                    }
-                } else {
+            field(.victimAge) { bytes in
+                guard let number = Self.wholeNumber(bytes), number <= 120 else {
                     issue(.victimAge, "is not a whole number from 0 to 120")
+                    return
+                }
+                age = number
+                let implied = AgeGroup(age: number)
+                if ageGroup == .unknown {
+                    ageGroup = implied
+                } else if ageGroup != implied, ageGroupValid {
+                    issue(.victimAgeGroup, "disagrees with victim_age (under 18 is a minor)")
                 }
             }
             var citizenship = Citizenship.unknown
-            if let text = citizenshipText {
-                if let resolved = citizenships.resolve(text) { citizenship = resolved } else {
-                    issue(.victimCitizenship, "unknown citizenship \(Self.quote(text)) (see htdb vocab)")
+            field(.victimCitizenship) { bytes in
+                if let resolved = citizenships.resolve(utf8: bytes) { citizenship = resolved } else {
+                    issue(.victimCitizenship, "unknown citizenship \(Self.quote(bytes)) (see htdb vocab)")
                 }
             }
             victim = VictimRecord(ref: ref, gender: gender, ageGroup: ageGroup, age: age, citizenship: citizenship)
@@ -192,27 +220,37 @@ public struct RowValidator: Sendable {
         return RowValidation(caseRef: caseRef, caseRecord: record, victim: victim, issues: [])
     }
 
-    private func checkIdentifier(_ text: String, _ column: ExportColumn, _ issue: (ExportColumn, String) -> Void) {
-        if Self.isLonger(text, than: 64) { issue(column, "is longer than 64 characters") }
-        if Self.hasControlCharacter(text) { issue(column, "holds a control character") }
+    private func checkIdentifier(_ bytes: UnsafeBufferPointer<UInt8>, _ column: ExportColumn,
+                                 _ issue: (ExportColumn, String) -> Void) {
+        if Self.isLonger(bytes, than: 64) { issue(column, "is longer than 64 characters") }
+        if Self.hasControlCharacter(bytes) { issue(column, "holds a control character") }
     }
 
     // MARK: - Text helpers
+
+    /// Valid UTF-8 as a String.
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// `bytes` without ASCII white space at either edge; nil when a byte that is not ASCII is then at an edge (it
+    /// may start Unicode white space: `trim` decides).
+    static func trimASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+        var start = 0
+        var end = bytes.count
+        while start < end && isSpace(bytes[start]) { start += 1 }
+        while end > start && isSpace(bytes[end - 1]) { end -= 1 }
+        if start < end && (bytes[start] >= 0x80 || bytes[end - 1] >= 0x80) { return nil }
+        return UnsafeBufferPointer(rebasing: bytes[start..<end])
+    }
 
     /// Trims surrounding white space (the spec: values are trimmed).
     static func trim(_ text: String) -> String {
         // Fast path: ASCII white space at the edges (or none), which is nearly every value. (Read in place: a
         // native string's bytes are contiguous.)
         let fast = text.utf8.withContiguousStorageIfAvailable { bytes -> String?? in
-            func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
-            var start = 0
-            var end = bytes.count
-            while start < end && isSpace(bytes[start]) { start += 1 }
-            while end > start && isSpace(bytes[end - 1]) { end -= 1 }
-            // A non-ASCII byte at an edge may be Unicode white space: leave it to the slow path.
-            if start < end && (bytes[start] >= 0x80 || bytes[end - 1] >= 0x80) { return .none }
-            if start == 0 && end == bytes.count { return .some(nil) }
-            return .some(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+            guard let trimmed = trimASCII(bytes) else { return .none }
+            if trimmed.count == bytes.count { return .some(nil) }
+            return .some(Self.text(trimmed))
         }
         switch fast ?? nil {
         case .some(.none): return text
@@ -226,52 +264,42 @@ public struct RowValidator: Sendable {
         return String(text[first...last])
     }
 
-    /// `text` cut at every `separator` (a one-byte separator is cut byte by byte, without Foundation).
-    static func split(_ text: String, by separator: String) -> [String] {
-        let separatorBytes = Array(separator.utf8)
-        guard separatorBytes.count == 1, let cut = separatorBytes.first else {
-            return text.components(separatedBy: separator)
-        }
-        let cutOut = text.utf8.withContiguousStorageIfAvailable { bytes -> [String] in
-            // Most values hold one label: no cut, no new string.
-            guard bytes.contains(cut) else { return [text] }
-            return bytes.split(separator: cut, omittingEmptySubsequences: false).map {
-                String(decoding: UnsafeBufferPointer(rebasing: $0), as: UTF8.self)
-            }
-        }
-        return cutOut ?? text.split(separator: Character(UnicodeScalar(cut)), omittingEmptySubsequences: false)
-            .map(String.init)
-    }
-
     /// C0 controls, DEL and C1 controls (U+0080 to U+009F, in UTF-8 0xC2 0x80 to 0xC2 0x9F), byte by byte.
-    static func hasControlCharacter(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
-            var index = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte < 0x20 || byte == 0x7F { return true }
-                if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] >= 0x80 && bytes[index + 1] < 0xA0 {
-                    return true
-                }
-                index += 1
+    static func hasControlCharacter(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte < 0x20 || byte == 0x7F { return true }
+            if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] >= 0x80 && bytes[index + 1] < 0xA0 {
+                return true
             }
-            return false
+            index += 1
         }
+        return false
     }
 
-    /// More than `limit` Unicode scalars (counted only when the UTF-8 bytes could be that many).
-    static func isLonger(_ text: String, than limit: Int) -> Bool {
-        text.utf8.count > limit && text.unicodeScalars.count > limit
+    /// More than `limit` Unicode scalars in UTF-8 `bytes` (counted only when the bytes could be that many).
+    static func isLonger(_ bytes: UnsafeBufferPointer<UInt8>, than limit: Int) -> Bool {
+        // Every scalar has exactly one byte that is not a continuation byte (10xxxxxx).
+        bytes.count > limit && bytes.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } > limit
     }
 
     /// Digits only (no sign, no decimal point), at most 3 significant digits.
-    static func wholeNumber(_ text: String) -> Int? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        let significant = text.drop { $0 == "0" }
-        guard significant.count <= 3 else { return nil }
-        return Int(significant) ?? 0
+    static func wholeNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !bytes.isEmpty, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        var value = 0
+        var significant = 0
+        for byte in bytes {
+            if significant == 0 && byte == 0x30 { continue }
+            significant += 1
+            if significant > 3 { return nil }
+            value = value * 10 + Int(byte - 0x30)
+        }
+        return value
     }
+
+    /// `quote` of UTF-8 text.
+    static func quote(_ bytes: UnsafeBufferPointer<UInt8>) -> String { quote(text(bytes)) }
 
     /// The offending field's value for a message: quoted, at most 60 characters, control characters escaped.
     static func quote(_ text: String) -> String {

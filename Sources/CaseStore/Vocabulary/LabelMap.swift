@@ -32,6 +32,11 @@ public struct LabelMap<Value: Hashable & Sendable>: Sendable {
         table.value(for: text)
     }
 
+    /// The value the UTF-8 text `bytes` names, or nil.
+    func resolve(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Value? {
+        table.value(forUTF8: bytes)
+    }
+
     /// Number of distinct normalized labels.
     public var count: Int { table.count }
 

@@ -130,15 +130,20 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
 
     /// The value `text` names, or nil.
     func value(for text: String) -> Value? {
+        var text = text
+        return text.withUTF8 { value(forUTF8: $0) }
+    }
+
+    /// The value the UTF-8 text `bytes` names, or nil.
+    func value(forUTF8 bytes: UnsafeBufferPointer<UInt8>) -> Value? {
         let storage = storage
         // An empty table (a profile without labels of its own) answers without normalizing the text.
         guard storage.count > 0 else { return nil }
-        let index = text.utf8.withContiguousStorageIfAvailable { Self.lookUpASCII($0, in: storage) } ?? .notASCII
-        switch index {
+        switch Self.lookUpASCII(bytes, in: storage) {
         case .found(let index): return storage.value(at: index)
         case .absent: return nil
         case .notASCII:
-            var key = LabelMap<String>.key(text)
+            var key = LabelMap<String>.key(String(decoding: bytes, as: UTF8.self))
             return key.withUTF8 { storage.find($0, hash: Self.hash($0)).map { storage.value(at: $0) } }
         }
     }
