@@ -3,18 +3,18 @@ import CSV
 /// One row of an export as read from the file: each export column's text (nil where the file has no such column,
 /// or NDJSON gives null), before any checking.
 public struct RawRow: Sendable {
-    /// Where the columns' text is: the fields of a CSV record, read in place (valid UTF-8, checked by the source),
-    /// or strings. A CSV row is checked from its record's bytes: a String per field of every row read was a third of
-    /// the reading thread's work.
-    private enum Fields: Sendable {
-        /// The record and, for each column, its field in it (shared by every row of the file).
-        case record(CSVRecord, fieldIndex: [Int?])
-        case strings([String?])
-    }
+    // Where the columns' text is: the fields of a CSV record, read in place (valid UTF-8, checked by the source),
+    // or strings. A CSV row is checked from its record's bytes: a String per field of every row read was a third of
+    // the reading thread's work. (Plain properties rather than an enum: binding an enum's payload to read it cost a
+    // retain and a release per field.)
+    /// The CSV record, or nil for a row of strings.
+    private let record: CSVRecord?
+    /// For each column, its field in `record` (shared by every row of the file).
+    private let fieldIndex: [Int?]
+    private let strings: [String?]
 
     /// The physical line where the row starts (CSV), or the NDJSON line.
     public var line: Int
-    private let fields: Fields
     /// Venues already split into labels (NDJSON); nil means split the venues column by the profile's separator.
     public var venueList: [String]?
     /// How errors name each column (the file's header, or an NDJSON key path), indexed like `values`.
@@ -22,7 +22,9 @@ public struct RawRow: Sendable {
 
     public init(line: Int, values: [String?], venueList: [String]? = nil, columnNames: [String]) {
         self.line = line
-        fields = .strings(values)
+        record = nil
+        fieldIndex = []
+        strings = values
         self.venueList = venueList
         self.columnNames = columnNames
     }
@@ -30,7 +32,9 @@ public struct RawRow: Sendable {
     /// A row whose column `c` is field `fieldIndex[c]` of `record`; every such field must be valid UTF-8.
     init(line: Int, record: CSVRecord, fieldIndex: [Int?], columnNames: [String]) {
         self.line = line
-        fields = .record(record, fieldIndex: fieldIndex)
+        self.record = record
+        self.fieldIndex = fieldIndex
+        strings = []
         venueList = nil
         self.columnNames = columnNames
     }
@@ -45,14 +49,12 @@ public struct RawRow: Sendable {
     /// Calls `body` with the column's UTF-8 bytes, or nil when the row has no such column; the bytes are valid only
     /// inside `body`.
     func withBytes<R>(_ column: ExportColumn, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
-        switch fields {
-        case .record(let record, let fieldIndex):
+        if record != nil {
             guard let index = fieldIndex[column.index] else { return body(nil) }
-            return record.withField(index) { body($0) }
-        case .strings(let values):
-            guard var text = values[column.index] else { return body(nil) }
-            return text.withUTF8 { body($0) }
+            return record.unsafelyUnwrapped.withField(index) { body($0) }
         }
+        guard var text = strings[column.index] else { return body(nil) }
+        return text.withUTF8 { body($0) }
     }
 }
 

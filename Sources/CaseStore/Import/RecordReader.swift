@@ -81,7 +81,11 @@ final class RecordReader: @unchecked Sendable {
         sendWarnings()
         do {
             while let record = try source.next() {
-                let validations = record.rows.map(validator.validate)
+                // A loop rather than `map(validator.validate)`: the partial application copied the validator (a
+                // retain of each of its tables) for every record.
+                var validations: [RowValidation] = []
+                validations.reserveCapacity(record.rows.count)
+                for row in record.rows { validations.append(validator.validate(row)) }
                 batch.append(.record(CheckedRecord(line: record.line, issues: record.issues, caseRef: record.caseRef,
                                                    validations: validations)))
                 sendWarnings()

@@ -138,7 +138,9 @@ struct CSVRowSource: RowSource {
     }
 
     mutating func next() throws(FileIssue) -> SourceRecord? {
-        try Self.nextDataRecord(&reader, headerCount: headerCount).map(convert)
+        // Not `.map(convert)`: the partial application copied the source (a retain of each of its arrays) per record.
+        guard let record = try Self.nextDataRecord(&reader, headerCount: headerCount) else { return nil }
+        return convert(record)
     }
 
     /// The next record that is not a blank line (a blank line holds no data: it is not a row), or nil at the end.
