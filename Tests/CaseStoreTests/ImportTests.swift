@@ -167,11 +167,13 @@ final class ImportHarness {
 
     /// The importer writes with CHECK constraints ignored (its validator enforces them), so every import a test
     /// runs is followed by SQLite's own check of them on the stored rows, and by a look at the pragma being off
-    /// again for any other writer.
+    /// again for any other writer. The count tables, which the importer keeps from what both of its threads
+    /// counted, are compared with what the stored rows give (`htdb check`'s schema checks) after every import too.
     func verifyConstraints(sourceLocation: SourceLocation = #_sourceLocation) throws {
         let problems = try connection.prepare("PRAGMA quick_check(20)").allRows()
         #expect(problems == [[.text("ok")]], "CHECK or NOT NULL violated by an import", sourceLocation: sourceLocation)
         #expect(try connection.scalarInt("PRAGMA ignore_check_constraints") == 0, sourceLocation: sourceLocation)
+        #expect(try DatabaseCheck.run(connection).schemaProblems == [], sourceLocation: sourceLocation)
     }
 
     /// Writes `text` to `name` and imports it.
