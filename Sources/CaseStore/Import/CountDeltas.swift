@@ -259,6 +259,34 @@ struct CountDeltas {
                   citizenship: victim.citizenship, sign: sign)
     }
 
+    /// Counts a record's rows `sign` times as `FileRun.stage` stores them when the case open before them is `open`:
+    /// a row of another case opens a new one (its row and venue links), each victim counts with its case. Returns
+    /// the case open after the record. The reading thread counts with this, and the storing thread takes such a
+    /// count back with it (same `open`, sign -1), so the two always cancel exactly.
+    mutating func countAsStaged(_ record: borrowing CheckedRecord, after open: String?, sign: Int32) -> String? {
+        var open = open
+        for validation in record.validations {
+            guard let row = validation.caseRecord else { continue }
+            if open != row.caseRef {
+                addCase(row, sign: sign)
+                open = row.caseRef
+            }
+            if let victim = validation.victim { addVictim(victim, of: row, sign: sign) }
+        }
+        return open
+    }
+
+    /// Adds everything `other` counted to these maps (not to an open journal), and empties `other`.
+    mutating func merge(_ other: inout CountDeltas) {
+        other.settleOpenCase()
+        for table in maps.indices {
+            let map = other.maps[table]
+            for (key, entry) in map.entries { maps[table].add(map.counters(entry), to: key) }
+        }
+        changes += other.changes
+        other = CountDeltas()
+    }
+
     /// Holds back the changes that follow until `closeJournal` keeps or drops them (rows staged for a multi-row
     /// INSERT that may be rolled back). Does nothing when a journal is open. Nothing reads the counts meanwhile.
     mutating func openJournal() {

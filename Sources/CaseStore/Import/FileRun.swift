@@ -36,8 +36,13 @@ struct FileRun {
     private var csvSource: CSVRowSource?
     /// The CTDC source, kept for the rejects pass (its header and delimiter).
     private var ctdcSource: CTDCRowSource?
-    /// What this file changes in the count tables, written by finishBatch.
+    /// What this file changes in the count tables, written by finishBatch: what this thread counted, ...
     private var counts = CountDeltas()
+    /// ... the counts of the reading thread (valid records, counted there as staged) ...
+    private var readerCounts: ReaderCounts?
+    /// ... and the counts this thread took back from those, for records it stored in another way (never in a
+    /// journal: a staged batch that fails does not undo them).
+    private var takenBack = CountDeltas()
     /// Records staged for multi-row INSERTs, not yet written (see `stage`).
     private var staged = Staged()
     /// Off while staged records are replayed row by row.
@@ -99,6 +104,7 @@ struct FileRun {
         // Records are read and checked on another thread while this one stores them. Warnings come in file order
         // (the CSV header's first; NDJSON keys as they are met).
         let reader = RecordReader(source: source, validator: importer.validator)
+        readerCounts = reader.counts
         reader.start()
         defer { reader.stop() }
         while var batch = reader.next() {
@@ -201,7 +207,9 @@ struct FileRun {
             try stage(record)
             return
         }
-        // Row by row from here: what was staged is written first, so the database is as this path expects.
+        // Row by row from here: what was staged is written first, so the database is as this path expects. This
+        // thread counts what it stores here itself.
+        takeBackReaderCount(&record)
         try writeStaged()
         if !record.issues.isEmpty {
             try reject(line: record.line, issues: record.issues, caseRef: record.caseRef)
@@ -307,6 +315,10 @@ struct FileRun {
             staged.currentBefore = current
             counts.openJournal()
         }
+        // The reading thread counted the record as staged after the case it took to be open; when that is the
+        // case open here, its count is this one and nothing is counted here (in a well-formed file, every record).
+        let counted = record.countedAfter.map { $0.caseRef == current?.caseRef } ?? false
+        if !counted { takeBackReaderCount(&record) }
         for validation in record.validations {
             guard let row = validation.caseRecord else { continue }
             if current?.caseRef != row.caseRef {
@@ -314,11 +326,11 @@ struct FileRun {
                                       firstLine: record.line, nextPosition: 1)
                 staged.nextCaseID += 1
                 staged.cases += 1
-                stageCase(row, id: staged.nextCaseID - 1, line: record.line)
+                stageCase(row, id: staged.nextCaseID - 1, line: record.line, count: !counted)
             }
             if let victim = validation.victim, var open = current {
                 current = nil  // `open` is then the only copy: changing it does not copy the case again
-                stageVictim(victim, of: open, line: record.line)
+                stageVictim(victim, of: open, line: record.line, count: !counted)
                 open.nextPosition += 1
                 current = open
             }
@@ -327,7 +339,14 @@ struct FileRun {
         if staged.cases >= 256 || statements.bulkVictims.pendingRows >= 512 { try writeStaged() }
     }
 
-    private mutating func stageCase(_ row: CaseRecord, id: Int64, line: Int) {
+    /// Takes back what the reading thread counted for `record` (if it did and that still stands).
+    private mutating func takeBackReaderCount(_ record: inout CheckedRecord) {
+        guard let counted = record.countedAfter else { return }
+        _ = takenBack.countAsStaged(record, after: counted.caseRef, sign: -1)
+        record.countedAfter = nil
+    }
+
+    private mutating func stageCase(_ row: CaseRecord, id: Int64, line: Int, count: Bool) {
         let cases = statements.bulkCases
         cases.append(id)
         cases.append(text: row.caseRef)
@@ -344,10 +363,10 @@ struct FileRun {
             statements.bulkVenues.append(id)
             statements.bulkVenues.append(Int64(venue))
         }
-        counts.addCase(row, sign: 1)
+        if count { counts.addCase(row, sign: 1) }
     }
 
-    private mutating func stageVictim(_ victim: VictimRecord, of open: CurrentCase, line: Int) {
+    private mutating func stageVictim(_ victim: VictimRecord, of open: CurrentCase, line: Int, count: Bool) {
         let victims = statements.bulkVictims
         victims.append(open.id)
         victims.append(Int64(open.nextPosition))
@@ -358,7 +377,7 @@ struct FileRun {
         victims.append(CodeStrings.code(victim.citizenship))
         victims.append(Int64(line))
         victims.append(letterPair: victim.nationality)
-        counts.addVictim(victim, of: open.record, sign: 1)
+        if count { counts.addVictim(victim, of: open.record, sign: 1) }
     }
 
     /// Writes the staged rows. On a constraint failure (a staged case that exists already, a victim_id repeated in
@@ -372,7 +391,7 @@ struct FileRun {
     /// The INSERTs are `OR FAIL` (see `ImportStatements`).
     private mutating func writeStaged() throws {
         // The kept counts, before a counter could overflow (changes in an open journal are not in them).
-        if counts.needsWrite { try counts.write(to: db) }
+        if counts.needsWrite || takenBack.needsWrite { try writeCounts() }
         guard !staged.records.isEmpty else { return }
         let batch = staged
         staged = Staged(nextCaseID: batch.nextCaseID)
@@ -396,7 +415,11 @@ struct FileRun {
             current = batch.currentBefore
             staging = false
             defer { staging = true }
-            for record in batch.records { try take(record) }
+            // Replayed row by row, which counts here what it stores: the counts of the reading thread go back.
+            for var record in batch.records {
+                takeBackReaderCount(&record)
+                try take(record)
+            }
             staged.nextCaseID = try Self.scalar(statements.nextCaseID)
         }
     }
@@ -605,7 +628,7 @@ struct FileRun {
     /// Records the batch's counts, and writes its changes to the count tables.
     mutating func finishBatch() throws {
         try writeStaged()
-        try counts.write(to: db)
+        try writeCounts()
         try restoreIndexes()
         let update = statements.updateBatch
         defer { try? update.reset() }
@@ -620,6 +643,14 @@ struct FileRun {
             casesImported = update.int(0)
             victimsImported = update.int(1)
         }
+    }
+
+    /// Writes the count changes of both threads (the reading thread's so far, with what was taken back from them).
+    /// A change taken back never reaches the tables before the count it takes back: both are in the maps written.
+    private mutating func writeCounts() throws {
+        counts.merge(&takenBack)
+        readerCounts?.move(into: &counts)
+        try counts.write(to: db)
     }
 
     /// Writes every rejected row, with its original fields, its line and the reason, to `rejectsPath`
