@@ -276,9 +276,13 @@ struct CountDeltas {
         return open
     }
 
-    /// Adds everything `other` counted to these maps (not to an open journal), and empties `other`.
+    /// Adds everything `other` counted to these maps (not to an open journal), and empties `other`. The smaller
+    /// maps are added into the larger (the maps are plain sums): adding the reading thread's maps, nearly all of a
+    /// file's counts, into this thread's nearly empty ones held both at full size for a moment, 7 MiB more peak
+    /// memory at 1M rows.
     mutating func merge(_ other: inout CountDeltas) {
         other.settleOpenCase()
+        if other.maps.reduce(0, { $0 + $1.count }) > maps.reduce(0, { $0 + $1.count }) { swap(&maps, &other.maps) }
         for table in maps.indices {
             let map = other.maps[table]
             for (key, entry) in map.entries { maps[table].add(map.counters(entry), to: key) }

@@ -27,16 +27,28 @@ struct CheckedRecord: Sendable {
 /// the case before it (``CountDeltas/countAsStaged(_:after:sign:)``): in a well-formed file that is what the
 /// storing thread stores, so it counts nothing itself and only takes back the count of a record it stores in
 /// another way (see `FileRun.stage`). Counting took a tenth of the storing thread's time, which is the busier one.
-/// Shared under a lock: the storing thread takes the counts when it writes the count tables.
+/// Shared under a lock, which the reading thread holds while it counts a batch of records (in a journal, so that
+/// the changes reach the maps in one pass with their cache misses overlapped; see `CountDeltas.closeJournal`): the
+/// storing thread takes the counts when it writes the count tables.
 final class ReaderCounts: @unchecked Sendable {
     private let lock = NSLock()
     private var deltas = CountDeltas()
 
-    /// Counts `record` (unless the counters are full: then the storing thread counts it) and returns the case open
-    /// after it.
-    func count(_ record: inout CheckedRecord, after open: String?) -> String? {
+    /// Starts a batch: `count` may be called until `endBatch`.
+    func beginBatch() {
         lock.lock()
-        defer { lock.unlock() }
+        deltas.openJournal()
+    }
+
+    /// Ends a batch: its counts go to the maps, where `move` finds them.
+    func endBatch() {
+        deltas.closeJournal(keep: true)
+        lock.unlock()
+    }
+
+    /// Counts `record` (unless the counters are full: then the storing thread counts it) and returns the case open
+    /// after it. Only between `beginBatch` and `endBatch`.
+    func count(_ record: inout CheckedRecord, after open: String?) -> String? {
         guard !deltas.needsWrite else { return record.validations.last?.caseRecord?.caseRef ?? open }
         record.countedAfter = CheckedRecord.CountedAfter(caseRef: open)
         return deltas.countAsStaged(record, after: open, sign: 1)
@@ -69,8 +81,10 @@ enum ReadEvent: Sendable {
 ///     defer { reader.stop() }
 ///     while let batch = reader.next() { for event in batch { ... } }
 final class RecordReader: @unchecked Sendable {
-    // The source and validator are used by the reading thread only, from start() until it finishes.
-    private var source: any RowSource
+    // The source and validator are used by the reading thread only, from start() until it finishes; the thread
+    // moves the source out (a class's stored property is checked for exclusive access on every use: several
+    // times per record).
+    private var source: (any RowSource)?
     private let validator: RowValidator
     /// Where the reading thread counts the valid records.
     let counts = ReaderCounts()
@@ -109,6 +123,7 @@ final class RecordReader: @unchecked Sendable {
     }
 
     private func read() {
+        guard var source = source.take() else { return queue.finish() }
         var batch: [ReadEvent] = []
         batch.reserveCapacity(Self.batchSize + 8)
         var warningsSent = 0
@@ -121,8 +136,23 @@ final class RecordReader: @unchecked Sendable {
                 warningsSent += 1
             }
         }
-        defer { queue.finish() }
+        // Records are counted between beginBatch and endBatch, which holds the counts' lock: never while waiting
+        // for room in the queue (the storing thread may be waiting for the lock).
+        var counting = false
+        func startCounting() {
+            counts.beginBatch()
+            counting = true
+        }
+        func stopCounting() {
+            if counting { counts.endBatch() }
+            counting = false
+        }
+        defer {
+            stopCounting()
+            queue.finish()
+        }
         sendWarnings()
+        startCounting()
         do {
             while let record = try source.next() {
                 // A loop rather than `map(validator.validate)`: the partial application copied the validator (a
@@ -138,13 +168,16 @@ final class RecordReader: @unchecked Sendable {
                 records += 1
                 if records % Self.batchSize == 0 {
                     batch.append(.progress(source.bytesConsumed))
+                    stopCounting()
                     guard queue.send(batch) else { return }
                     batch.removeAll(keepingCapacity: true)
+                    startCounting()
                 }
             }
         } catch {
             batch.append(.failed(error))
         }
+        stopCounting()
         sendWarnings()
         _ = queue.send(batch)
     }

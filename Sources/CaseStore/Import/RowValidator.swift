@@ -54,24 +54,16 @@ public struct RowValidator: Sendable {
 
     /// Checks `row`; every problem found is in `issues` (not only the first).
     public func validate(_ row: RawRow) -> RowValidation {
+        // Nothing below captures `row` (a closure that did copied it, a retain of each of its arrays, for every
+        // value read): values are read through `Self.field(row, ...)`.
         var issues: [RowIssue] = []
+        let line = row.line
+        let columnNames = row.columnNames
         func issue(_ column: ExportColumn, _ message: String) {
-            issues.append(RowIssue(line: row.line, column: row.columnNames[column.index], message: message))
+            issues.append(RowIssue(line: line, column: columnNames[column.index], message: message))
         }
-        // Calls `body` with a column's value trimmed, as UTF-8 bytes; nil when absent or empty. Values are checked
-        // and looked up from their bytes: only those stored as text (references, city) become Strings.
-        func field<R>(_ column: ExportColumn, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
-            row.withBytes(column) { raw -> R? in
-                guard let raw else { return nil }
-                if let trimmed = Self.trimASCII(raw) { return trimmed.isEmpty ? nil : body(trimmed) }
-                // White space that is not ASCII may be at an edge: the String path.
-                var text = Self.trim(Self.text(raw))
-                return text.isEmpty ? nil : text.withUTF8(body)
-            }
-        }
-
         // MARK: Case columns
-        let caseRef = field(.caseID) { bytes in
+        let caseRef = Self.field(row, .caseID) { bytes in
             checkIdentifier(bytes, .caseID, issue)
             return Self.text(bytes)
         }
@@ -79,7 +71,7 @@ public struct RowValidator: Sendable {
 
         var reportedOn: String?
         var year = 0
-        let hasDate: Void? = field(.reportedOn) { bytes in
+        let hasDate: Void? = Self.field(row, .reportedOn) { bytes in
             guard let date = profile.dateFormat.parse(utf8: bytes) else {
                 issue(.reportedOn, "\(Self.quote(bytes)) is not a real date in the form \(profile.dateFormat.pattern)")
                 return
@@ -95,7 +87,7 @@ public struct RowValidator: Sendable {
         if hasDate == nil { issue(.reportedOn, "is empty; it is required") }
 
         var state: String?
-        let hasState: Void? = field(.state) { bytes in
+        let hasState: Void? = Self.field(row, .state) { bytes in
             state = stateLabels.value(forUTF8: bytes) ?? geography.state(utf8: bytes)
             if state == nil {
                 issue(.state, "\(Self.quote(bytes)) is not a US state, DC or territory (USPS code or full name)")
@@ -105,7 +97,7 @@ public struct RowValidator: Sendable {
 
         var countyFIPS: String?
         if let state {
-            field(.county) { bytes in
+            Self.field(row, .county) { bytes in
                 switch geography.county(utf8: bytes, in: state) {
                 case .found(let fips): countyFIPS = fips
                 case .otherState(let other):
@@ -117,14 +109,14 @@ public struct RowValidator: Sendable {
             }
         }
 
-        let city = field(.city) { bytes in
+        let city = Self.field(row, .city) { bytes in
             if Self.isLonger(bytes, than: 128) { issue(.city, "is longer than 128 characters") }
             if Self.hasControlCharacter(bytes) { issue(.city, "holds a control character") }
             return Self.text(bytes)
         }
 
         var type = TraffickingType.notSpecified
-        field(.traffickingType) { bytes in
+        Self.field(row, .traffickingType) { bytes in
             if let resolved = types.resolve(utf8: bytes) {
                 type = resolved
             } else {
@@ -153,7 +145,7 @@ public struct RowValidator: Sendable {
                 label.withUTF8 { addVenue($0) }
             }
         } else {
-            field(.venues) { bytes in
+            Self.field(row, .venues) { bytes in
                 if let separator = venueSeparatorByte {
                     for part in bytes.split(separator: separator, omittingEmptySubsequences: false) {
                         addVenue(UnsafeBufferPointer(rebasing: part))
@@ -170,27 +162,29 @@ public struct RowValidator: Sendable {
         // MARK: Victim columns
         var victim: VictimRecord?
         let victimColumns: [ExportColumn] = [.victimID, .victimGender, .victimAgeGroup, .victimAge, .victimCitizenship]
-        if victimColumns.contains(where: { field($0) { _ in () } != nil }) {
-            let ref = field(.victimID) { bytes in
+        var hasVictim = false
+        for column in victimColumns where !hasVictim { hasVictim = Self.field(row, column) { _ in () } != nil }
+        if hasVictim {
+            let ref = Self.field(row, .victimID) { bytes in
                 checkIdentifier(bytes, .victimID, issue)
                 return Self.text(bytes)
             }
             var gender = Gender.unknown
-            field(.victimGender) { bytes in
+            Self.field(row, .victimGender) { bytes in
                 if let resolved = genders.resolve(utf8: bytes) { gender = resolved } else {
                     issue(.victimGender, "unknown gender \(Self.quote(bytes)) (see htdb vocab)")
                 }
             }
             var ageGroup = AgeGroup.unknown
             var ageGroupValid = true
-            field(.victimAgeGroup) { bytes in
+            Self.field(row, .victimAgeGroup) { bytes in
                 if let resolved = ageGroups.resolve(utf8: bytes) { ageGroup = resolved } else {
                     ageGroupValid = false
                     issue(.victimAgeGroup, "unknown age group \(Self.quote(bytes)) (see htdb vocab)")
                 }
             }
             var age: Int?
-            field(.victimAge) { bytes in
+            Self.field(row, .victimAge) { bytes in
                 guard let number = Self.wholeNumber(bytes), number <= 120 else {
                     issue(.victimAge, "is not a whole number from 0 to 120")
                     return
@@ -204,7 +198,7 @@ public struct RowValidator: Sendable {
                 }
             }
             var citizenship = Citizenship.unknown
-            field(.victimCitizenship) { bytes in
+            Self.field(row, .victimCitizenship) { bytes in
                 if let resolved = citizenships.resolve(utf8: bytes) { citizenship = resolved } else {
                     issue(.victimCitizenship, "unknown citizenship \(Self.quote(bytes)) (see htdb vocab)")
                 }
@@ -218,6 +212,19 @@ public struct RowValidator: Sendable {
         let record = CaseRecord(caseRef: caseRef, reportedOn: reportedOn, year: year, state: state,
                                 countyFIPS: countyFIPS, city: city, traffickingType: type, venueIDs: venueIDs)
         return RowValidation(caseRef: caseRef, caseRecord: record, victim: victim, issues: [])
+    }
+
+    /// Calls `body` with a column's value trimmed, as UTF-8 bytes; nil when absent or empty. Values are checked
+    /// and looked up from their bytes: only those stored as text (references, city) become Strings.
+    private static func field<R>(_ row: borrowing RawRow, _ column: ExportColumn,
+                                 _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        row.withBytes(column) { raw -> R? in
+            guard let raw else { return nil }
+            if let trimmed = trimASCII(raw) { return trimmed.isEmpty ? nil : body(trimmed) }
+            // White space that is not ASCII may be at an edge: the String path.
+            var trimmed = trim(text(raw))
+            return trimmed.isEmpty ? nil : trimmed.withUTF8(body)
+        }
     }
 
     private func checkIdentifier(_ bytes: UnsafeBufferPointer<UInt8>, _ column: ExportColumn,
