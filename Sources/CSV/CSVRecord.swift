@@ -40,6 +40,19 @@ public struct CSVRecord: Sendable {
         }
     }
 
+    /// Calls `body` with the bytes from the first field's start to the last field's end, without copying them: every
+    /// field's bytes lie within, separated by delimiters and quotes (and, after a field with an escaped quote, by
+    /// bytes left over from unescaping it). For checking a whole record at once: text that is valid UTF-8 there is
+    /// valid in every field (no field boundary can split a sequence, being next to an ASCII byte).
+    @inlinable
+    public func withAllFields<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try withExtendedLifetime(buffer) {
+            let start = buffer.bounds[0]
+            let end = buffer.bounds[2 &* count &- 1]
+            return try body(UnsafeBufferPointer(start: buffer.bytes + start, count: end &- start))
+        }
+    }
+
     /// A copy of the bytes of field `index`.
     @inlinable
     public func bytes(_ index: Int) -> [UInt8] {

@@ -332,6 +332,26 @@ struct ImportTests {
         #expect(try harness.victims(of: "é-2") == [[1, "Ü", "unknown", "unknown", nil, "unknown", 3]])
     }
 
+    /// A CSV record is checked for UTF-8 as a whole when it can be: a bad byte in a column the import ignores
+    /// rejects nothing, one in a column it reads rejects the row, and a field whose escaped quotes were unescaped in
+    /// place (leaving bytes behind it that are not text) is still read whole.
+    @Test func utf8IsCheckedInTheColumnsReadOnly() throws {
+        var bytes = Array((specHeader + ["notes"]).joined(separator: ",").utf8) + [0x0A]
+        func row(_ text: String, notes: [UInt8]) {
+            bytes += Array(text.utf8) + [UInt8(ascii: ",")] + notes + [0x0A]
+        }
+        row("Q-1,2021-03-04,CA,,,Sex,,,,,,", notes: [0x66, 0xC3])  // "f" and half of a two-byte sequence
+        // Unescaped in place, `"Sa""é"` leaves the last byte of é's old place behind the field: a lone continuation.
+        row("Q-2,2021-03-04,CA,,\"Sa\"\"é\",Sex,,,,,,", notes: Array("ok".utf8))
+        bytes += Array("Q-3,2021-03-04,CA,,San ".utf8) + [0xE9] + Array(",Sex,,,,,,,\n".utf8)  // latin1 é
+        let path = try harness.write("utf8.csv", bytes: bytes)
+        let summary = try harness.importFile(path) { $0.onError = .skip }
+        #expect(summary.rowsImported == 2)
+        #expect(try harness.storedCase("Q-1") == ["2021-03-04", 2021, "CA", nil, nil, "sex", 2])
+        #expect(try harness.storedCase("Q-2") == ["2021-03-04", 2021, "CA", nil, "Sa\"é", "sex", 3])
+        #expect(harness.issueLocations(in: path) == [IssueLocation(4, "city")])
+    }
+
     /// A label with a letter that is not ASCII at its edge is looked up as it is (and is unknown), not trimmed.
     @Test func aLabelEndingInALetterThatIsNotASCIIIsUnknown() throws {
         let path = try harness.write("accent.csv", csvText([

@@ -160,7 +160,8 @@ final class RecordReader: @unchecked Sendable {
                 var validations: [RowValidation] = []
                 validations.reserveCapacity(record.rows.count)
                 for row in record.rows { validations.append(validator.validate(row)) }
-                var checked = CheckedRecord(line: record.line, issues: record.issues, caseRef: record.caseRef,
+                var checked = CheckedRecord(line: record.line, issues: record.issues,
+                                            caseRef: record.readCaseRef ?? validations.first?.caseRef,
                                             validations: validations)
                 if checked.isCountable { open = counts.count(&checked, after: open) }
                 batch.append(.record(checked))

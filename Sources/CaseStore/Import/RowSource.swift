@@ -22,8 +22,20 @@ struct SourceRecord: Sendable {
     var rows: [RawRow]
     /// Problems with the record itself (field count, encoding, JSON syntax and types).
     var issues: [RowIssue]
+    /// The case reference as the source read it; a CSV source leaves it to the first row (read when asked).
+    var readCaseRef: String?
+
+    init(line: Int, rows: [RawRow], issues: [RowIssue], caseRef: String?) {
+        self.line = line
+        self.rows = rows
+        self.issues = issues
+        readCaseRef = caseRef
+    }
+
     /// The case reference, when one could be read (used to reject every row of a case).
-    var caseRef: String?
+    var caseRef: String? {
+        readCaseRef ?? rows.first?[.caseID].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 }
+    }
 }
 
 /// A problem that stops a whole file before or while its rows are read (a missing column, a CSV syntax error).
@@ -175,7 +187,10 @@ struct CSVRowSource: RowSource {
         var caseFieldValid = false
         // UTF-8 rows are checked from the record's bytes, read in place; other encodings are decoded to strings.
         var values = encoding == .utf8 ? nil : [String?](repeating: nil, count: fieldIndex.count)
-        for (column, index) in fieldIndex.enumerated() {
+        // Valid UTF-8 across the whole record is valid in every field; otherwise each field the row uses is checked
+        // (a bad byte in an ignored column rejects nothing).
+        let allValid = values == nil && record.withAllFields { encoding.isValid($0) }
+        for (column, index) in fieldIndex.enumerated() where !allValid {
             guard let index else { continue }
             let valid: Bool
             if values == nil {
@@ -185,6 +200,7 @@ struct CSVRowSource: RowSource {
                 valid = values?[column] != nil
             }
             if column == ExportColumn.caseID.index { caseFieldValid = valid }
+            
             if !valid {
                 issues.append(RowIssue(line: record.line, column: columnNames[column],
                                        message: "not valid \(encoding.rawValue) text (use --encoding to name the file's encoding)"))
@@ -192,7 +208,10 @@ struct CSVRowSource: RowSource {
         }
         let row = values.map { RawRow(line: record.line, values: $0, columnNames: columnNames) }
             ?? RawRow(line: record.line, record: record, fieldIndex: fieldIndex, columnNames: columnNames)
-        let caseRef = caseFieldValid ? row[.caseID].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 } : nil
+        // A row that is read has its case reference from the validator (RecordReader) or from `caseRef` when asked;
+        // only a record refused here is given it now.
+        let caseRef = caseFieldValid && !issues.isEmpty
+            ? row[.caseID].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 } : nil
         return SourceRecord(line: record.line, rows: issues.isEmpty ? [row] : [], issues: issues, caseRef: caseRef)
     }
 
