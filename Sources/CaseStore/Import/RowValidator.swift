@@ -54,8 +54,7 @@ public struct RowValidator: Sendable {
 
     /// Checks `row`; every problem found is in `issues` (not only the first).
     public func validate(_ row: RawRow) -> RowValidation {
-        // Nothing below captures `row` (a closure that did copied it, a retain of each of its arrays, for every
-        // value read): values are read through `Self.field(row, ...)`.
+        // Values are read through `Self.field(row, column) { bytes in ... }`: trimmed, from their bytes.
         var issues: [RowIssue] = []
         let line = row.line
         let columnNames = row.columnNames
@@ -161,9 +160,8 @@ public struct RowValidator: Sendable {
 
         // MARK: Victim columns
         var victim: VictimRecord?
-        let victimColumns: [ExportColumn] = [.victimID, .victimGender, .victimAgeGroup, .victimAge, .victimCitizenship]
         var hasVictim = false
-        for column in victimColumns where !hasVictim { hasVictim = Self.field(row, column) { _ in () } != nil }
+        for column in Self.victimColumns where !hasVictim { hasVictim = Self.field(row, column) { _ in () } != nil }
         if hasVictim {
             let ref = Self.field(row, .victimID) { bytes in
                 checkIdentifier(bytes, .victimID, issue)
@@ -226,6 +224,9 @@ public struct RowValidator: Sendable {
             return trimmed.isEmpty ? nil : trimmed.withUTF8(body)
         }
     }
+
+    private static let victimColumns: [ExportColumn] =
+        [.victimID, .victimGender, .victimAgeGroup, .victimAge, .victimCitizenship]
 
     private func checkIdentifier(_ bytes: UnsafeBufferPointer<UInt8>, _ column: ExportColumn,
                                  _ issue: (ExportColumn, String) -> Void) {
