@@ -316,7 +316,9 @@ struct FileRun {
             counts.openJournal()
         }
         // The reading thread counted the record as staged after the case it took to be open; when that is the
-        // case open here, its count is this one and nothing is counted here (in a well-formed file, every record).
+        // case open here, its count is this one and nothing is counted here. (Under the rules above the two agree
+        // for every record staged: a case this thread closed by rejecting it goes row by row. The comparison keeps
+        // the counts exact should they ever differ.)
         let counted = record.countedAfter.map { $0.caseRef == current?.caseRef } ?? false
         if !counted { takeBackReaderCount(&record) }
         for validation in record.validations {
