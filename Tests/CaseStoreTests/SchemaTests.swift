@@ -86,6 +86,17 @@ struct SchemaTests {
         #expect(violation("INSERT INTO victims (case_id, position, source_line) VALUES (1, 0, 1)") == SQLiteError.constraintCheck)
     }
 
+    /// Since migration 0007 the place index ends with the batch: the fact sheet's sources for a state or county
+    /// scope are read from it alone, not from the table.
+    @Test func thePlaceIndexCoversTheBatchesOfAScope() throws {
+        let columns = try db.prepare("SELECT name FROM pragma_index_info('cases_by_place') ORDER BY seqno").allRows()
+        #expect(columns == ["state", "county_fips", "year", "trafficking_type", "batch_id"].map { [.text($0)] })
+        let plan = try db.prepare(
+            "EXPLAIN QUERY PLAN SELECT DISTINCT c.batch_id FROM cases c WHERE c.state = 'CA' AND c.county_fips = '06037'"
+        ).allRows().map { "\($0[3])" }
+        #expect(plan.contains { $0.contains("USING COVERING INDEX cases_by_place") }, "\(plan)")
+    }
+
     @Test func foreignKeysRejectUnknownCodes() {
         #expect(insertCase("('C-2', 1, '2021-02-03', 2021, 'XX', NULL, NULL, 'sex')") == SQLiteError.constraintForeignKey)
         #expect(insertCase("('C-2', 1, '2021-02-03', 2021, 'CA', NULL, NULL, 'nope')") == SQLiteError.constraintForeignKey)
