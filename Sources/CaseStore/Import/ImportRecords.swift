@@ -135,5 +135,9 @@ public struct RowValidation: Sendable {
     public var victim: VictimRecord?
     public var issues: [RowIssue]
 
-    public var isValid: Bool { issues.isEmpty && caseRecord != nil }
+    public var isValid: Bool {
+        // A pattern, not `caseRecord != nil`: that copied the record (its strings retained and released) to compare.
+        guard issues.isEmpty, case .some = caseRecord else { return false }
+        return true
+    }
 }

@@ -19,7 +19,7 @@ struct CheckedRecord: Sendable {
     /// Whether every row is valid: what the reading thread counts (the storing thread stages such a record, or
     /// takes its count back).
     var isCountable: Bool {
-        issues.isEmpty && !validations.isEmpty && validations.allSatisfy { $0.issues.isEmpty && $0.caseRecord != nil }
+        issues.isEmpty && !validations.isEmpty && validations.allSatisfy(\.isValid)
     }
 }
 
