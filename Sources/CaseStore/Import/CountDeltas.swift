@@ -218,7 +218,13 @@ struct CountDeltas {
     /// A case's own row and its venue links, counted `sign` times (+1 stored, -1 taken back).
     mutating func addCase(state: String, county: String?, year: Int, type: TraffickingType, venues: VenueSet,
                           sign: Int32) {
-        var key = countyKey(state: state, county: county, year: year, type: type)
+        addCase(countyKey: countyKey(state: state, county: county, year: year, type: type), venues: venues,
+                sign: sign)
+    }
+
+    /// `addCase` with the case's `case_counts` key made already.
+    private mutating func addCase(countyKey: Key, venues: VenueSet, sign: Int32) {
+        var key = countyKey
         open(key, venues: venues)
         openDeltas[0] += sign
         key.county = -1
@@ -230,7 +236,14 @@ struct CountDeltas {
     /// by state with its terms in the key.
     mutating func addVictim(state: String, county: String?, year: Int, type: TraffickingType, venues: VenueSet,
                             gender: Gender, ageGroup: AgeGroup, citizenship: Citizenship, sign: Int32) {
-        var key = countyKey(state: state, county: county, year: year, type: type)
+        addVictim(countyKey: countyKey(state: state, county: county, year: year, type: type), venues: venues,
+                  gender: gender, ageGroup: ageGroup, citizenship: citizenship, sign: sign)
+    }
+
+    /// `addVictim` with its case's `case_counts` key made already.
+    private mutating func addVictim(countyKey: Key, venues: VenueSet, gender: Gender, ageGroup: AgeGroup,
+                                    citizenship: Citizenship, sign: Int32) {
+        var key = countyKey
         open(key, venues: venues)
         let (genderIndex, ageIndex, citizenshipIndex) = (gender.ordinal, ageGroup.ordinal, citizenship.ordinal)
         let terms = Self.termOffsets
@@ -267,11 +280,16 @@ struct CountDeltas {
         var open = open
         for validation in record.validations {
             guard let row = validation.caseRecord else { continue }
+            // The row's key once, for its case and its victim.
+            let key = countyKey(state: row.state, county: row.countyFIPS, year: row.year, type: row.traffickingType)
             if open != row.caseRef {
-                addCase(row, sign: sign)
+                addCase(countyKey: key, venues: row.venueIDs, sign: sign)
                 open = row.caseRef
             }
-            if let victim = validation.victim { addVictim(victim, of: row, sign: sign) }
+            if let victim = validation.victim {
+                addVictim(countyKey: key, venues: row.venueIDs, gender: victim.gender, ageGroup: victim.ageGroup,
+                          citizenship: victim.citizenship, sign: sign)
+            }
         }
         return open
     }
