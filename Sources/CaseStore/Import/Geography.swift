@@ -102,9 +102,10 @@ public struct Geography: Sendable {
         // The table's lookup folds white space and case itself; only a FIPS code needs the folded text first, and
         // text without a digit cannot fold to one (a name is not folded here: that would make a String per row).
         func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        let code = bytes.count == 5 && bytes.allSatisfy(isDigit) ? String(decoding: bytes, as: UTF8.self)
+        func isFIPS<Bytes: Collection<UInt8>>(_ text: Bytes) -> Bool { text.count == 5 && text.allSatisfy(isDigit) }
+        let code = isFIPS(bytes) ? String(decoding: bytes, as: UTF8.self)
             : bytes.contains(where: isDigit) ? LabelMap<String>.fold(String(decoding: bytes, as: UTF8.self)) : nil
-        if let code, code.utf8.count == 5, code.utf8.allSatisfy(isDigit) {
+        if let code, isFIPS(code.utf8) {
             guard let county = counties[code] else { return .notFound }
             return county.state == state ? .found(county.fips) : .otherState(county.state)
         }

@@ -189,21 +189,21 @@ struct CSVRowSource: RowSource {
         var values = encoding == .utf8 ? nil : [String?](repeating: nil, count: fieldIndex.count)
         // Valid UTF-8 across the whole record is valid in every field; otherwise each field the row uses is checked
         // (a bad byte in an ignored column rejects nothing).
-        let allValid = values == nil && record.withAllFields { encoding.isValid($0) }
-        for (column, index) in fieldIndex.enumerated() where !allValid {
-            guard let index else { continue }
-            let valid: Bool
-            if values == nil {
-                valid = record.withField(index) { encoding.isValid($0) }
-            } else {
-                values?[column] = record.string(index, encoding: encoding)
-                valid = values?[column] != nil
-            }
-            if column == ExportColumn.caseID.index { caseFieldValid = valid }
-            
-            if !valid {
-                issues.append(RowIssue(line: record.line, column: columnNames[column],
-                                       message: "not valid \(encoding.rawValue) text (use --encoding to name the file's encoding)"))
+        if values != nil || !record.withAllFields({ encoding.isValid($0) }) {
+            for (column, index) in fieldIndex.enumerated() {
+                guard let index else { continue }
+                let valid: Bool
+                if values == nil {
+                    valid = record.withField(index) { encoding.isValid($0) }
+                } else {
+                    values?[column] = record.string(index, encoding: encoding)
+                    valid = values?[column] != nil
+                }
+                if column == ExportColumn.caseID.index { caseFieldValid = valid }
+                if !valid {
+                    issues.append(RowIssue(line: record.line, column: columnNames[column],
+                                           message: "not valid \(encoding.rawValue) text (use --encoding to name the file's encoding)"))
+                }
             }
         }
         let row = values.map { RawRow(line: record.line, values: $0, columnNames: columnNames) }

@@ -133,10 +133,7 @@ public struct RowValidator: Sendable {
             }
         }
         func addVenue(_ label: UnsafeBufferPointer<UInt8>) {
-            if let trimmed = Self.trimASCII(label) { return addVenue(trimmed: trimmed) }
-            // Possibly white space that is not ASCII at an edge.
-            var text = Self.trim(Self.text(label))
-            text.withUTF8 { addVenue(trimmed: $0) }
+            Self.withTrimmed(label) { addVenue(trimmed: $0) }
         }
         if let labels = row.venueList {
             for label in labels {
@@ -218,11 +215,17 @@ public struct RowValidator: Sendable {
                                  _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
         row.withBytes(column) { raw -> R? in
             guard let raw else { return nil }
-            if let trimmed = trimASCII(raw) { return trimmed.isEmpty ? nil : body(trimmed) }
-            // White space that is not ASCII may be at an edge: the String path.
-            var trimmed = trim(text(raw))
-            return trimmed.isEmpty ? nil : trimmed.withUTF8(body)
+            return withTrimmed(raw) { $0.isEmpty ? nil : body($0) }
         }
+    }
+
+    /// Calls `body` with `bytes` trimmed of white space: in place when the edges are ASCII (nearly always), else
+    /// through `trim` (white space that is not ASCII may be at an edge).
+    private static func withTrimmed<R>(_ bytes: UnsafeBufferPointer<UInt8>,
+                                       _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let trimmed = trimASCII(bytes) { return body(trimmed) }
+        var trimmed = trim(text(bytes))
+        return trimmed.withUTF8(body)
     }
 
     private static let victimColumns: [ExportColumn] =
