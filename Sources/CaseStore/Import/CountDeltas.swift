@@ -422,6 +422,7 @@ struct CountDeltas {
                                      + counts.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
             let update = try db.prepare(table.updateSQL)
             // In the tables' primary-key order, so the upserts walk their B-trees forward.
+            var fellToZero = false
             for (key, entry) in map.entries.sorted(by: { $0.key.packed < $1.key.packed }) {
                 let deltas = map.counters(entry)
                 if deltas.allSatisfy({ $0 == 0 }) { continue }
@@ -444,10 +445,12 @@ struct CountDeltas {
                     try update.run()
                     // Rows taken back were counted when stored: a missing combination means the tables are broken.
                     guard db.changes == 1 else { throw CountTableError.missingCombination(table: table.name) }
+                    fellToZero = true
                 }
             }
             try add.flush()
-            try db.execute("DELETE FROM \(table.name) WHERE \(counts[0]) = 0")
+            // Only a negative change can leave a combination at zero (otherwise a scan of the table for nothing).
+            if fellToZero { try db.execute("DELETE FROM \(table.name) WHERE \(counts[0]) = 0") }
         }
         maps = CountTable.allCases.map { CountMap(width: $0.countColumns.count) }
         changes = 0

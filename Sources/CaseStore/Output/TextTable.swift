@@ -30,46 +30,56 @@ public struct TextTable: Sendable {
     /// with a string of its own was a quarter of such a report's time.
     public func render() -> String {
         let columnCount = max(headers.count, rows.map(\.count).max() ?? 0)
+        let right = (0..<columnCount).map { rightAligned.contains($0) }
+        // Every cell's width once: [row * columnCount + column], the header first.
+        var cellWidths = [Int](repeating: 0, count: (rows.count + 1) * columnCount)
         var widths = [Int](repeating: 0, count: columnCount)
-        for row in [headers] + rows {
-            for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Self.width(cell)) }
+        func measure(_ cells: [String], _ row: Int) {
+            for (index, cell) in cells.enumerated() {
+                let width = Self.width(cell)
+                cellWidths[row * columnCount + index] = width
+                widths[index] = max(widths[index], width)
+            }
         }
-        let rule = widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")
+        measure(headers, 0)
+        for (index, row) in rows.enumerated() { measure(row, index + 1) }
+        let rule = Array(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ").utf8)
         var text: [UInt8] = []
-        text.reserveCapacity((rule.utf8.count + 1) * (rows.count + separatorsBefore.count + 2))
+        text.reserveCapacity((rule.count + 1) * (rows.count + separatorsBefore.count + 2))
         // Spaces are held back until something follows them on the line, so no line ends in spaces.
-        func line(_ cells: [String]) {
+        func line(_ cells: [String], _ row: Int) {
             var spaces = 0
             for index in 0..<columnCount {
-                let cell = index < cells.count ? cells[index] : ""
-                let padding = widths[index] - Self.width(cell)
-                let right = rightAligned.contains(index)
+                let padding = widths[index] - cellWidths[row * columnCount + index]
                 if index > 0 { spaces += 2 }
-                if right { spaces += padding }
-                if !cell.isEmpty {
-                    text.append(contentsOf: repeatElement(UInt8(ascii: " "), count: spaces))
+                if right[index] { spaces += padding }
+                if index < cells.count && !cells[index].isEmpty {
+                    for _ in 0..<spaces { text.append(UInt8(ascii: " ")) }
                     spaces = 0
-                    text.append(contentsOf: cell.utf8)
+                    text.append(contentsOf: cells[index].utf8)
                 }
-                if !right { spaces += padding }
+                if !right[index] { spaces += padding }
             }
         }
-        line(headers)
+        line(headers, 0)
         text.append(UInt8(ascii: "\n"))
-        text.append(contentsOf: rule.utf8)
+        text.append(contentsOf: rule)
+        let separators = separatorsBefore
         for (index, row) in rows.enumerated() {
-            if separatorsBefore.contains(index) {
+            if !separators.isEmpty && separators.contains(index) {
                 text.append(UInt8(ascii: "\n"))
-                text.append(contentsOf: rule.utf8)
+                text.append(contentsOf: rule)
             }
             text.append(UInt8(ascii: "\n"))
-            line(row)
+            line(row, index + 1)
         }
         return String(decoding: text, as: UTF8.self)
     }
 
     /// The cell's width in characters (counted as bytes when it is ASCII).
     private static func width(_ cell: String) -> Int {
-        cell.utf8.allSatisfy { $0 < 0x80 } ? cell.utf8.count : cell.count
+        let ascii = cell.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { $0 < 0x80 } }
+            ?? cell.utf8.allSatisfy { $0 < 0x80 }
+        return ascii ? cell.utf8.count : cell.count
     }
 }

@@ -36,6 +36,6 @@ public struct Percent: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// "79.0"
-    public var description: String { "\(tenths / 10).\(tenths % 10)" }
+    public var description: String { String(tenths / 10) + "." + String(tenths % 10) }
     public var value: Double { Double(tenths) / 10 }
 }
