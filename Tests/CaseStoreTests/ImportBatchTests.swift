@@ -121,6 +121,32 @@ struct ImportBatchTests {
         #expect(batches[1].counts == BatchCounts(read: 3, imported: 3, rejected: 0, cases: 2, victims: 1, casesNow: 2))
     }
 
+    /// A batch whose cases were all replaced by a later one is no data source of any fact sheet: not of the
+    /// whole database (where each batch is looked up among the cases) nor of a filtered scope (one pass over the
+    /// scope's cases).
+    @Test func aBatchWithNoCaseLeftIsNoDataSource() throws {
+        let first = try importFirst()
+        let other = try harness.importRows([ExportRow.victim("Z", id: "z1")], name: "2021-other.csv")
+        let path = try harness.write("2021-corrected.csv", csvText([
+            ExportRow(caseID: "X", county: "Kern", type: "Labor", venues: "Construction", victimID: "x1"),
+            ExportRow.victim("Y", id: "y1"),
+        ]))
+        let corrected = try harness.importFile(path) { $0.replace = true }
+        #expect(corrected.casesReplaced == 2)
+        let db = try harness.connection
+        let geography = try Geography(db)
+        func sources(_ filters: ReportFilters) throws -> [Int64] {
+            try FactSheet.make(filters: filters, suppression: .hotline, in: db, geography: geography).sources
+                .map { $0.batchID }
+        }
+        let expected = [other.batchID, corrected.batchID].compactMap { $0 }
+        #expect(try harness.batches().map(\.id).contains(try #require(first.batchID)))
+        #expect(try sources(ReportFilters()) == expected)
+        #expect(try sources(ReportFilters(years: 2021...2021)) == expected)
+        #expect(try sources(ReportFilters(state: "CA")) == expected)
+        #expect(try sources(ReportFilters(years: 2019...2019)).isEmpty)
+    }
+
     @Test func underSkipAndReplaceAnInvalidReplacementLeavesTheOldCase() throws {
         let first = try importFirst()
         // X: the replacement's first row is invalid. Y: its first row is valid, a later one is not.
