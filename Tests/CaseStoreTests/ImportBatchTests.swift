@@ -122,8 +122,8 @@ struct ImportBatchTests {
     }
 
     /// A batch whose cases were all replaced by a later one is no data source of any fact sheet: not of the
-    /// whole database (where each batch is looked up among the cases) nor of a filtered scope (one pass over the
-    /// scope's cases).
+    /// whole database (where each batch is looked up among the cases), of a venue (found through its links), nor
+    /// of another filtered scope (one pass over the scope's cases).
     @Test func aBatchWithNoCaseLeftIsNoDataSource() throws {
         let first = try importFirst()
         let other = try harness.importRows([ExportRow.victim("Z", id: "z1")], name: "2021-other.csv")
@@ -144,6 +144,8 @@ struct ImportBatchTests {
         #expect(try sources(ReportFilters()) == expected)
         #expect(try sources(ReportFilters(years: 2021...2021)) == expected)
         #expect(try sources(ReportFilters(state: "CA")) == expected)
+        #expect(try sources(ReportFilters(venue: Venue.named(code: "construction"))) == [corrected.batchID])
+        #expect(try sources(ReportFilters(venue: Venue.named(code: "hotel_motel"))).isEmpty)
         #expect(try sources(ReportFilters(years: 2019...2019)).isEmpty)
     }
 
