@@ -89,7 +89,8 @@ struct ExportRow {
 /// RFC 4180 text for one record (quoted when needed), without the line break.
 func csvLine(_ fields: [String]) -> String {
     fields.map { field in
-        field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        // Bytes, not Characters: a CR LF pair is one Character, equal to neither "\r" nor "\n".
+        field.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }
             ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
     }.joined(separator: ",")
 }
