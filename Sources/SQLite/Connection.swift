@@ -143,15 +143,18 @@ public final class Connection {
         return statement
     }
 
-    /// Whether `sql` holds anything but white space, comments and semicolons.
+    /// Whether `sql` holds anything but white space, comments and semicolons (`prepare` refuses a second statement).
     private static func holdsStatement(_ sql: String) -> Bool {
         var remaining = Substring(sql)
         while let first = remaining.first {
             if first.isWhitespace || first == ";" {
                 remaining = remaining.dropFirst()
             } else if remaining.hasPrefix("--") {
-                guard let newline = remaining.firstIndex(where: { $0 == "\n" || $0 == "\r" }) else { return false }
-                remaining = remaining[newline...]
+                // As in SQLite's tokenizer, the comment runs to the next LF: a CR LF pair ends it (one Character
+                // in Swift, so its scalars are looked at), a lone CR does not.
+                let scalars = remaining.unicodeScalars
+                guard let newline = scalars.firstIndex(of: "\n") else { return false }
+                remaining = Substring(scalars[scalars.index(after: newline)...])
             } else if remaining.hasPrefix("/*") {
                 guard let end = remaining.range(of: "*/") else { return false }
                 remaining = remaining[end.upperBound...]

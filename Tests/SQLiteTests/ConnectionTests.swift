@@ -56,7 +56,16 @@ struct ConnectionTests {
         #expect(error?.primaryCode == SQLiteError.misuse)
         // Trailing semicolons and comments are not a second statement.
         _ = try db.prepare("SELECT 1; -- done\n /* really */ ;")
+        _ = try db.prepare("SELECT 1; -- done\r\n;\r\n")
         #expect(throws: SQLiteError.self) { try db.prepare("  -- nothing\n") }
+        // A comment line ends at LF, also as part of CR LF (one Character in Swift): what follows is a second
+        // statement. As for SQLite, a lone CR does not end it (the rest is comment: one statement).
+        _ = try db.prepare("SELECT 1; -- note\rSELECT 2")
+        for script in ["SELECT 1; -- note\r\nSELECT 2", "SELECT 1; -- note\nSELECT 2",
+                       "SELECT 1;\r\n-- note\r\n/* x */\r\nSELECT 2;\r\n"] {
+            let second = #expect(throws: SQLiteError.self, "\(script.debugDescription)") { try db.prepare(script) }
+            #expect(second?.primaryCode == SQLiteError.misuse)
+        }
     }
 
     @Test func executeRunsScripts() throws {
