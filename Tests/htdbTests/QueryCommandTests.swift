@@ -147,6 +147,23 @@ struct QueryCommandTests {
         #expect(markdown.stdout == "| n | p |\n|---|---|\n| NULL | a\\|b |\n")
     }
 
+    /// Columns are as wide as their widest value in characters (not bytes); line breaks show as escapes (CR LF as
+    /// one `\n`, a lone CR as `\r`); the last column is not padded.
+    @Test func tableColumnsAreAlignedByCharacters() throws {
+        let table = try query(["SELECT 'Doña Ana' AS county, 3 AS n UNION ALL SELECT 'Kern', 12 "
+            + "UNION ALL SELECT 'a' || char(13, 10) || 'b', NULL UNION ALL SELECT 'c' || char(13), 0"])
+        #expect(table.stdout == """
+            county    n
+            --------  ----
+            Doña Ana  3
+            Kern      12
+            a\\nb      NULL
+            c\\r       0
+
+            """)
+        #expect(table.stderr.contains("(4 rows)"))
+    }
+
     @Test func rowsStreamWithoutACapAndTheTableSaysHowItSized() throws {
         let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) SELECT i FROM n"
         let csv = try query([sql, "--format", "csv"])

@@ -77,7 +77,7 @@ public struct TextTable: Sendable {
     }
 
     /// The cell's width in characters (counted as bytes when it is ASCII).
-    private static func width(_ cell: String) -> Int {
+    static func width(_ cell: String) -> Int {
         let ascii = cell.utf8.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy { $0 < 0x80 } }
             ?? cell.utf8.allSatisfy { $0 < 0x80 }
         return ascii ? cell.utf8.count : cell.count

@@ -17,6 +17,8 @@ public final class QueryOutput {
     private var columns: [String] = []
     private var buffered: [[String]] = []
     private var widths: [Int] = []
+    /// `"column": ` for each column, for JSON and NDJSON.
+    private var jsonKeys: [[UInt8]] = []
     private var tableStarted = false
     private var wroteRow = false
     /// A note for stderr after the output (the table's sizing).
@@ -29,6 +31,7 @@ public final class QueryOutput {
 
     func begin(columns: [String]) throws {
         self.columns = columns
+        jsonKeys = columns.map { Array("\(JSONText.quote($0)): ".utf8) }
         switch format {
         case .csv: try sink.write(columns.map(Report.csvField).joined(separator: ",") + "\r\n")
         case .json: try sink.write("[")
@@ -44,9 +47,9 @@ public final class QueryOutput {
         case .csv:
             try sink.write(values.map(Self.csvValue).joined(separator: ",") + "\r\n")
         case .json:
-            try sink.write((wroteRow ? ",\n" : "\n") + jsonObject(values))
+            try writeJSONObject(values, before: wroteRow ? ",\n" : "\n", after: "")
         case .ndjson:
-            try sink.write(jsonObject(values) + "\n")
+            try writeJSONObject(values, before: "", after: "\n")
         case .markdown:
             try sink.write("| " + values.map { Report.markdownCell(Self.text($0)) }.joined(separator: " | ") + " |\n")
         case .table:
@@ -80,9 +83,11 @@ public final class QueryOutput {
 
     private func startTable() throws {
         tableStarted = true
-        widths = columns.map(\.count)
+        widths = columns.map(TextTable.width)
         for row in buffered {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], TextTable.width(cell))
+            }
         }
         try writeTableRow(columns)
         try sink.write(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n")
@@ -91,12 +96,16 @@ public final class QueryOutput {
     }
 
     private func writeTableRow(_ cells: [String]) throws {
-        var parts: [String] = []
-        for (index, cell) in cells.enumerated() {
-            let width = index < widths.count ? widths[index] : 0
-            parts.append(index == cells.count - 1 ? cell : cell + String(repeating: " ", count: max(0, width - cell.count)))
+        try sink.write { out in
+            for (index, cell) in cells.enumerated() {
+                if index > 0 { out.append(contentsOf: "  ".utf8) }
+                out.append(contentsOf: cell.utf8)
+                guard index < cells.count - 1 else { break }
+                let width = index < widths.count ? widths[index] : 0
+                for _ in 0..<max(0, width - TextTable.width(cell)) { out.append(UInt8(ascii: " ")) }
+            }
+            out.append(UInt8(ascii: "\n"))
         }
-        try sink.write(parts.joined(separator: "  ") + "\n")
     }
 
     // MARK: - Values
@@ -111,6 +120,8 @@ public final class QueryOutput {
         case .null: "NULL"
         case .integer(let number): String(number)
         case .real(let number): number.description
+        case .text(let string) where !string.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }):
+            string
         case .text(let string):
             string.replacingOccurrences(of: "\r\n", with: "\\n").replacingOccurrences(of: "\n", with: "\\n")
                 .replacingOccurrences(of: "\r", with: "\\r")
@@ -130,9 +141,23 @@ public final class QueryOutput {
         }
     }
 
-    private func jsonObject(_ values: [SQLValue]) -> String {
-        let members = zip(columns, values).map { column, value in "\(JSONText.quote(column)): \(Self.json(value))" }
-        return "{" + members.joined(separator: ", ") + "}"
+    /// `before`, the row as one JSON object, `after`, written as bytes.
+    private func writeJSONObject(_ values: [SQLValue], before: String, after: String) throws {
+        try sink.write { out in
+            out.append(contentsOf: before.utf8)
+            out.append(UInt8(ascii: "{"))
+            for (index, value) in values.enumerated() where index < jsonKeys.count {
+                if index > 0 { out.append(contentsOf: ", ".utf8) }
+                out.append(contentsOf: jsonKeys[index])
+                if case .text(let string) = value {
+                    JSONText.append(string, to: &out)
+                } else {
+                    out.append(contentsOf: Self.json(value).utf8)
+                }
+            }
+            out.append(UInt8(ascii: "}"))
+            out.append(contentsOf: after.utf8)
+        }
     }
 
     static func json(_ value: SQLValue) -> String {

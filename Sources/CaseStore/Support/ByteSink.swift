@@ -23,6 +23,12 @@ final class ByteSink {
         if buffer.count >= Self.capacity { try flush() }
     }
 
+    /// Appends bytes made in place by `fill` (no String first).
+    func write(_ fill: (inout [UInt8]) -> Void) throws(ExportError) {
+        fill(&buffer)
+        if buffer.count >= Self.capacity { try flush() }
+    }
+
     /// Writes out what is buffered, retrying after EINTR and short writes.
     func flush() throws(ExportError) {
         // Drop the bytes even when the write fails: a retry would duplicate a half-written start.
