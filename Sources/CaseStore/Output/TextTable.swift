@@ -64,9 +64,8 @@ public struct TextTable: Sendable {
         line(headers, 0)
         text.append(UInt8(ascii: "\n"))
         text.append(contentsOf: rule)
-        let separators = separatorsBefore
         for (index, row) in rows.enumerated() {
-            if !separators.isEmpty && separators.contains(index) {
+            if separatorsBefore.contains(index) {
                 text.append(UInt8(ascii: "\n"))
                 text.append(contentsOf: rule)
             }

@@ -396,28 +396,12 @@ extension Report {
 
     /// 1334 -> "1,334".
     static func grouped(_ number: Int) -> String {
-        // At most 19 digits, 6 commas and a sign.
-        String(unsafeUninitializedCapacity: 26) { buffer in
-            var rest = number.magnitude
-            var end = buffer.count
-            var digits = 0
-            repeat {
-                if digits > 0 && digits % 3 == 0 {
-                    end -= 1
-                    buffer[end] = UInt8(ascii: ",")
-                }
-                end -= 1
-                buffer[end] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                digits += 1
-            } while rest > 0
-            if number < 0 {
-                end -= 1
-                buffer[end] = UInt8(ascii: "-")
-            }
-            let length = buffer.count - end
-            for index in 0..<length { buffer[index] = buffer[end + index] }
-            return length
+        let digits = String(number.magnitude).utf8
+        var out: [UInt8] = number < 0 ? [UInt8(ascii: "-")] : []
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out.append(UInt8(ascii: ",")) }
+            out.append(digit)
         }
+        return String(decoding: out, as: UTF8.self)
     }
 }

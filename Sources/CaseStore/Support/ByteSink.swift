@@ -19,8 +19,7 @@ final class ByteSink {
     }
 
     func write(_ text: String) throws(ExportError) {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= Self.capacity { try flush() }
+        try write { $0.append(contentsOf: text.utf8) }
     }
 
     /// Appends bytes made in place by `fill` (no String first).
