@@ -39,8 +39,10 @@ public final class Connection {
     ///   - path: a file path; `":memory:"` for a private in-memory database.
     ///   - mode: read-write (creating or not) or read-only.
     ///   - busyTimeout: how long to wait for another connection's lock before failing with `SQLITE_BUSY`.
+    ///   - pageSize: the page size in bytes (a power of two, 512-65536) for a database with no page yet (a new
+    ///     file); nil for SQLite's default. An existing database keeps its own: WAL mode fixes it.
     /// - Throws: `SQLiteError`, with a clear message when the file is not a database (`SQLITE_NOTADB`).
-    public init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Double = 5) throws {
+    public init(path: String, mode: Mode = .readWriteCreate, busyTimeout: Double = 5, pageSize: Int? = nil) throws {
         self.path = path
         self.mode = mode
         var flags: Int32 = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
@@ -59,7 +61,7 @@ public final class Connection {
         }
         handle = db
         do {
-            try configure(busyTimeout: busyTimeout)
+            try configure(busyTimeout: busyTimeout, pageSize: pageSize)
         } catch {
             sqlite3_close_v2(db)
             handle = nil
@@ -72,7 +74,7 @@ public final class Connection {
         if let handle { sqlite3_close_v2(handle) }
     }
 
-    private func configure(busyTimeout: Double) throws {
+    private func configure(busyTimeout: Double, pageSize: Int?) throws {
         guard let handle else { return }
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, Int32(clamping: Int((busyTimeout * 1000).rounded())))
@@ -86,6 +88,12 @@ public final class Connection {
         // Outside any transaction: the pragma is a no-op inside one.
         try execute("PRAGMA foreign_keys = ON")
         if mode != .readOnly {
+            // Before WAL mode, which fixes the page size once the file has a page.
+            if let pageSize, try scalarInt("PRAGMA page_count") == 0 {
+                precondition((512...65536).contains(pageSize) && pageSize & (pageSize - 1) == 0,
+                             "a page size is a power of two from 512 to 65536")
+                try execute("PRAGMA page_size = \(pageSize)")
+            }
             let journal = try scalarText("PRAGMA journal_mode = WAL")
             guard journal?.lowercased() == "wal" || path == ":memory:" || path.isEmpty else {
                 throw SQLiteError(

@@ -24,6 +24,20 @@ struct SchemaTests {
             """)
     }
 
+    @Test func aNewDatabaseHasSixteenKiBPagesAndAnOlderFileKeepsItsOwn() throws {
+        #expect(try db.scalarInt("PRAGMA page_size") == Int64(CaseDatabase.pageSize))
+        #expect(CaseDatabase.pageSize == 16384)
+        // A file made with SQLite's default page size (as htdb made them before) is migrated and written as it is.
+        let older = folder.path("older.db")
+        let made = try Connection(path: older)
+        try made.execute("CREATE TABLE placeholder (a INTEGER); DROP TABLE placeholder")
+        try made.close()
+        let opened = try CaseDatabase.openForWriting(at: older)
+        #expect(try opened.connection.scalarInt("PRAGMA page_size") == 4096)
+        #expect((try opened.connection.scalarInt("SELECT count(*) FROM states") ?? 0) > 50)
+        try opened.close()
+    }
+
     /// Runs an insert that must violate a constraint; returns the extended code.
     private func violation(_ sql: String) -> Int32? {
         do {

@@ -18,6 +18,28 @@ struct ConnectionTests {
         #expect(try db.scalarInt("PRAGMA synchronous") == 1)  // NORMAL
     }
 
+    @Test func aNewFileTakesThePageSizeAnExistingOneKeepsItsOwn() throws {
+        let fresh = try Connection(path: folder.path("fresh.db"), pageSize: 16384)
+        try fresh.execute("CREATE TABLE t (a INTEGER)")
+        #expect(try fresh.scalarInt("PRAGMA page_size") == 16384)
+        #expect(try fresh.scalarText("PRAGMA journal_mode") == "wal")
+        try fresh.close()
+
+        // `db` has a page already (its WAL header was written when it opened) at SQLite's default size.
+        try db.execute("CREATE TABLE t (a INTEGER)")
+        let before = try db.scalarInt("PRAGMA page_size")
+        #expect(before != 16384)
+        let again = try Connection(path: folder.path("test.db"), pageSize: 16384)
+        #expect(try again.scalarInt("PRAGMA page_size") == before)
+        try again.execute("INSERT INTO t VALUES (1)")
+        #expect(try again.scalarInt("PRAGMA page_size") == before)
+        try again.close()
+        // and a new file without the option gets SQLite's default.
+        let plain = try Connection(path: folder.path("plain.db"))
+        try plain.execute("CREATE TABLE t (a INTEGER)")
+        #expect(try plain.scalarInt("PRAGMA page_size") == before)
+    }
+
     @Test func doubleQuotedStringLiteralsAreOff() throws {
         try db.execute("CREATE TABLE t (a INTEGER)")
         let error = #expect(throws: SQLiteError.self) { try db.prepare("SELECT \"no_such_column\" FROM t") }
