@@ -24,14 +24,11 @@ struct FileRun {
     private(set) var fileFailed = false
     private(set) var rejectsWritten: String?
 
-    /// Rejected cases: reference -> the line of their first problem.
-    private var invalidCases: [String: Int] = [:]
-    /// Lines with problems of their own -> the messages, for the rejects file.
-    private var invalidLines: [Int: String] = [:]
+    /// Rejected cases (reference -> the line of their first problem), lines with problems of their own (-> the
+    /// messages, for the rejects file), and the cases --replace set aside: in temporary tables, flat in memory.
+    private let rejects: RejectLog
     /// The case being read (rows of one case are usually adjacent): no query needed for its next rows.
     private var current: CurrentCase?
-    /// Cases of earlier batches set aside by --replace: reference -> old id (restored if the new case is rejected).
-    private var replaced: [(caseRef: String, oldID: Int64)] = []
     /// The CSV source, kept for the rejects pass (its header and column mapping).
     private var csvSource: CSVRowSource?
     /// The CTDC source, kept for the rejects pass (its header and delimiter).
@@ -70,9 +67,10 @@ struct FileRun {
         var nextPosition: Int
     }
 
-    var hasRejects: Bool { !invalidCases.isEmpty || !invalidLines.isEmpty }
+    var hasRejects: Bool { !rejects.isEmpty }
 
-    init(path: String, format: ImportFormat, importer: Importer, events: ImportEvents, totalBytes: Int) {
+    init(path: String, format: ImportFormat, importer: Importer, events: ImportEvents, totalBytes: Int) throws {
+        rejects = try RejectLog(importer.database.connection)
         self.path = path
         self.format = format
         self.importer = importer
@@ -203,7 +201,7 @@ struct FileRun {
 
     /// One record: rejected with its reasons, or stored.
     private mutating func take(_ record: consuming CheckedRecord) throws {
-        if staging, canStage(record) {
+        if staging, try canStage(record) {
             try stage(record)
             return
         }
@@ -219,7 +217,7 @@ struct FileRun {
             : record.validations.flatMap(\.issues)
         // Rows of a case already rejected are rejected with it (written out by the rejects pass); their own
         // problems are still reported, so one run shows every problem of the file.
-        if let caseRef = record.caseRef, invalidCases[caseRef] != nil {
+        if let caseRef = record.caseRef, try rejects.isRejected(caseRef) {
             if !issues.isEmpty { try reject(line: record.line, issues: issues, caseRef: caseRef) }
             return
         }
@@ -235,6 +233,7 @@ struct FileRun {
 
     /// Records the batch (its counts are set by finishBatch) and prepares the load: case ids, indexes.
     private mutating func beginBatch(sha256: String) throws {
+        try rejects.clear()
         try statements.insertBatch.run(
             (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
         batchID = db.lastInsertRowID
@@ -283,9 +282,9 @@ struct FileRun {
     /// one, the common case, written with multi-row INSERTs. Anything else goes row by row. A staged
     /// case whose reference turns out to exist already (from an earlier batch, or earlier in this file but not
     /// adjacent) makes `writeStaged` fail on the UNIQUE constraint and replay its records row by row.
-    private func canStage(_ record: borrowing CheckedRecord) -> Bool {
+    private func canStage(_ record: borrowing CheckedRecord) throws -> Bool {
         guard record.issues.isEmpty, !record.validations.isEmpty else { return false }
-        if !invalidCases.isEmpty, let caseRef = record.caseRef, invalidCases[caseRef] != nil { return false }
+        if let caseRef = record.caseRef, try rejects.isRejected(caseRef) { return false }
         // Every row valid, and each row that continues the case before it agreeing with it: the case read before
         // this record, or one opened by an earlier row of it (`openedAt`). Read in place: no case is copied.
         var openedAt: Int?
@@ -430,14 +429,13 @@ struct FileRun {
     private mutating func reject(line: Int, issues: [RowIssue], caseRef: String?) throws {
         for issue in issues { report(issue) }
         let messages = issues.map { $0.column.isEmpty ? $0.message : "\($0.column): \($0.message)" }
-        invalidLines[line] = ((invalidLines[line].map { [$0] } ?? []) + messages).joined(separator: "; ")
+        try rejects.rejectLine(line, reason: messages.joined(separator: "; "))
         if let caseRef { try rejectCase(caseRef, line: line) }
     }
 
     /// Takes back every row of the case stored so far; later rows of it are rejected as they come.
     private mutating func rejectCase(_ caseRef: String, line: Int) throws {
-        guard invalidCases[caseRef] == nil else { return }
-        invalidCases[caseRef] = line
+        guard try rejects.rejectCase(caseRef, line: line) else { return }
         if current?.caseRef == caseRef { current = nil }
         defer { try? statements.findCaseInBatch.reset() }
         try statements.findCaseInBatch.bind(caseRef, at: 1)
@@ -511,7 +509,7 @@ struct FileRun {
         // Set the old case aside under a name no export can use; it is deleted once this file is done,
         // or restored if the new case is rejected.
         try statements.renameCase.run("\u{1}replaced:\(stored.id)", stored.id)
-        replaced.append((record.caseRef, stored.id))
+        try rejects.setAside(caseRef: record.caseRef, oldID: stored.id)
         guard try insertCase(record, line: line) else { return nil }
         return CurrentCase(caseRef: record.caseRef, id: db.lastInsertRowID, record: record, firstLine: line,
                            nextPosition: 1)
@@ -614,15 +612,15 @@ struct FileRun {
 
     /// Deletes the old cases that --replace set aside, or restores those whose new case was rejected.
     private mutating func settleReplacements() throws {
-        for (caseRef, oldID) in replaced {
-            if invalidCases[caseRef] != nil {
+        let rejects = rejects
+        try rejects.settleSetAside { caseRef, oldID in
+            if try rejects.isRejected(caseRef) {
                 try statements.renameCase.run(caseRef, oldID)
             } else {
                 try deleteStoredCase(oldID)
                 casesReplaced += 1
             }
         }
-        replaced.removeAll()
     }
 
     // MARK: - Finishing
@@ -632,6 +630,8 @@ struct FileRun {
         try writeStaged()
         try writeCounts()
         try restoreIndexes()
+        // What the rejects file needed is written; nothing of this file stays in the temporary tables.
+        try rejects.clear()
         let update = statements.updateBatch
         defer { try? update.reset() }
         try update.bind(rowsRead, at: 1)
@@ -665,9 +665,11 @@ struct FileRun {
         defer { close(descriptor) }
         let writer = CSVWriter(fileDescriptor: descriptor)
         var rejected = 0
-        func reason(line: Int, caseRef: String?) -> String? {
-            if let own = invalidLines[line] { return own }
-            if let caseRef, let first = invalidCases[caseRef] {
+        let rejects = rejects
+        defer { try? rejects.endLineReads() }
+        func reason(line: Int, caseRef: String?) throws -> String? {
+            if let own = try rejects.reason(ofLine: line) { return own }
+            if let caseRef, let first = try rejects.firstLine(ofCase: caseRef) {
                 return "rejected with its case: line \(first) of the same case is invalid"
             }
             return nil
@@ -678,7 +680,7 @@ struct FileRun {
                 guard let source = ctdcSource else { return }
                 try writer.write(record: ["line", "error"] + source.headerFields)
                 try CTDCRowSource.forEachRecord(path: path, source: source) { record in
-                    guard let why = invalidLines[record.line] else { return }
+                    guard let why = try rejects.reason(ofLine: record.line) else { return }
                     rejected += 1
                     var fields: [[UInt8]] = [Array(String(record.line).utf8), Array(why.utf8)]
                     fields += (0..<record.count).map { record.bytes($0) }
@@ -689,7 +691,7 @@ struct FileRun {
                 // line and error come first, so they stay in their columns even when a row has too many fields.
                 try writer.write(record: ["line", "error"] + source.header)
                 try CSVRowSource.forEachRecord(path: path, source: source) { record, converted in
-                    guard let why = reason(line: record.line, caseRef: converted.caseRef) else { return }
+                    guard let why = try reason(line: record.line, caseRef: converted.caseRef) else { return }
                     rejected += 1
                     var fields: [[UInt8]] = [Array(String(record.line).utf8), Array(why.utf8)]
                     fields += (0..<record.count).map { record.bytes($0) }
@@ -698,7 +700,7 @@ struct FileRun {
             case .ndjson:
                 try writer.write(record: ["line", "error", "json"])
                 try NDJSONRowSource.forEachRecord(path: path) { text, converted in
-                    guard let why = reason(line: converted.line, caseRef: converted.caseRef) else { return }
+                    guard let why = try reason(line: converted.line, caseRef: converted.caseRef) else { return }
                     rejected += 1
                     try writer.write(record: [String(converted.line), why, text])
                 }

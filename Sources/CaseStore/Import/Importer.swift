@@ -32,6 +32,7 @@ public final class Importer {
         // The page cache for the bulk load, 4 MiB: a bigger one
         // did not make it faster here, and peak RSS must stay under 64 MiB at four million rows.
         try db.execute("PRAGMA cache_size = -4096")
+        try RejectLog.createTables(db)
         statements_ = try ImportStatements(db)
         ctdcCountries = options.profile.dataSource == .ctdc ? try CTDCCountries.load(db) : nil
     }
@@ -57,7 +58,7 @@ public final class Importer {
         }
 
         let format = options.format ?? ImportFormat.from(path: path)
-        var run = FileRun(path: path, format: format, importer: self, events: events, totalBytes: size)
+        var run = try FileRun(path: path, format: format, importer: self, events: events, totalBytes: size)
         // Foreign keys are not checked row by row during the load: every code written comes from the vocabulary
         // (verified against the lookup tables in init) or from the states and counties read from this database, so
         // no row can break them, and the per-row checks were a third of the load's time. FileRun deletes children
