@@ -131,3 +131,44 @@ struct ManyRejectedCasesTests {
             == "\(rejectedCases + 4),rejected with its case: line \(firstOfLast) of the same case is invalid,R\(rejectedCases),2021-03-04,CA,,,Sex,,v2,Female,,,")
     }
 }
+
+@Suite("Import: --replace of a file with more count combinations than are taken back at once")
+struct ReplaceManyCombinationsTests {
+    let harness: ImportHarness
+
+    init() throws {
+        harness = try ImportHarness()
+    }
+
+    @Test func theCountTablesStayTheStoredRowsOnesAfterEveryRowIsReplaced() throws {
+        // One case per county and year (three years, 1,400 counties): each case and victim its own combinations,
+        // so the counts this import takes back from its reading thread pass FileRun.takenBackKeys many times.
+        let counties = try harness.connection.prepare("SELECT state, fips FROM counties ORDER BY fips LIMIT 1400")
+            .allRows().map { row -> (String, String) in
+                guard case .text(let state) = row[0], case .text(let fips) = row[1] else { return ("", "") }
+                return (state, fips)
+            }
+        #expect(counties.count == 1400)
+        func rows(gender: String) -> [ExportRow] {
+            counties.enumerated().flatMap { index, county in
+                (2019...2021).map { year in
+                    ExportRow(caseID: "K\(index)-\(year)", reportedOn: "\(year)-03-04", state: county.0,
+                              county: county.1, type: ["Sex", "Labor", "Sex and Labor"][index % 3],
+                              victimID: "v1", gender: gender, ageGroup: year == 2020 ? "Minor" : "Adult")
+                }
+            }
+        }
+        let first = try harness.importRows(rows(gender: "Female"), name: "first.csv")
+        #expect(first.casesImported == 4200)
+        let before = try harness.count("case_counts")
+        #expect(before > FileRun.takenBackKeys)
+        // Every case again, with other victims: each row is stored one by one (its case exists), taking back
+        // what the reading thread counted for it. The harness compares every count table with the rows after it.
+        let second = try harness.importRows(rows(gender: "Male"), name: "second.csv") { $0.replace = true }
+        #expect(second.outcome == .imported)
+        #expect(second.casesReplaced == 4200)
+        #expect(try harness.count("case_counts") == before)
+        #expect(try harness.connection.scalarInt("SELECT sum(gender_male) FROM case_counts") == 4200)
+        #expect(try harness.connection.scalarInt("SELECT sum(gender_female) FROM case_counts") == 0)
+    }
+}

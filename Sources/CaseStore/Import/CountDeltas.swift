@@ -156,6 +156,9 @@ struct CountDeltas {
     /// Whether the maps should be written now, before more changes could overflow a counter.
     var needsWrite: Bool { changes >= 1 << 29 }
 
+    /// The combinations counted, over every table.
+    var keyCount: Int { maps.reduce(0) { $0 + $1.count } }
+
     private static let casesTable = CountTable.allCases.firstIndex(of: .cases)!
     private static let stateCasesTable = CountTable.allCases.firstIndex(of: .stateCases)!
     private static let venuesTable = CountTable.allCases.firstIndex(of: .stateCaseVenues)!
@@ -300,7 +303,7 @@ struct CountDeltas {
     /// memory at 1M rows.
     mutating func merge(_ other: inout CountDeltas) {
         other.settleOpenCase()
-        if other.maps.reduce(0, { $0 + $1.count }) > maps.reduce(0, { $0 + $1.count }) { swap(&maps, &other.maps) }
+        if other.keyCount > keyCount { swap(&maps, &other.maps) }
         for table in maps.indices {
             let map = other.maps[table]
             for (key, entry) in map.entries { maps[table].add(map.counters(entry), to: key) }

@@ -340,11 +340,18 @@ struct FileRun {
         if staged.cases >= 256 || statements.bulkVictims.pendingRows >= 512 { try writeStaged() }
     }
 
+    /// How many combinations `takenBack` holds before it is folded into `counts`.
+    static let takenBackKeys = 4096
+
     /// Takes back what the reading thread counted for `record` (if it did and that still stands).
     private mutating func takeBackReaderCount(_ record: inout CheckedRecord) {
         guard let counted = record.countedAfter else { return }
         _ = takenBack.countAsStaged(record, after: counted.caseRef, sign: -1)
         record.countedAfter = nil
+        // Where every row is stored this way (a --replace of a whole file) this map would grow as large as the
+        // reading thread's, beside this thread's own: folded into those as it grows, the file holds two sets of
+        // maps instead of three (--replace of 600,000 and 2,400,000 cases: peak RSS 65 -> 58 MB and 73.5 -> 64.2 MB).
+        if takenBack.keyCount >= Self.takenBackKeys { counts.merge(&takenBack) }
     }
 
     private mutating func stageCase(_ row: CaseRecord, id: Int64, line: Int, count: Bool) {
