@@ -44,6 +44,22 @@ bench_import() {  # FILE RUNS -> sets H_SEC H_RSS S_SEC S_RSS; leaves the last d
     H_RSS=$h_rss; S_RSS=$s_rss
 }
 
+# Peak memory on the paths that store every row one by one or reject it: FILE imported again with --replace (one
+# byte more, so not the same file) into a copy of $WORK/h.db, which holds FILE's import; and FILE with every
+# reported_on broken (2017-06-20 -> 2017x06-20; the generator's case ids have no comma) under --on-error skip.
+bench_row_by_row() {  # FILE -> sets RP_SEC RP_RSS INV_SEC INV_RSS INV_REJECTED
+    local file=$1
+    cp "$file" "$WORK/again.csv"; echo >>"$WORK/again.csv"
+    cp "$WORK/h.db" "$WORK/r.db"
+    read -r RP_SEC RP_RSS < <(run_timed "$HTDB" import "$WORK/again.csv" --db "$WORK/r.db" --replace --no-progress)
+    sed '2,$ s/^\([^,]*\),\([0-9][0-9][0-9][0-9]\)-/\1,\2x/' "$file" >"$WORK/invalid.csv"
+    rm -f "$WORK/i.db" "$WORK/i.db-wal" "$WORK/i.db-shm"
+    read -r INV_SEC INV_RSS < <(run_timed "$HTDB" import "$WORK/invalid.csv" --db "$WORK/i.db" --on-error skip \
+        --rejects "$WORK/rejects.csv" --no-progress)
+    INV_REJECTED=$(sqlite3 "$WORK/i.db" "SELECT rows_rejected FROM import_batches")
+    rm -f "$WORK/again.csv" "$WORK/invalid.csv" "$WORK/rejects.csv" "$WORK/r.db" "$WORK/i.db"
+}
+
 echo "generating $ROWS and $((ROWS * 4)) rows in $WORK ..." >&2
 "$HTDB" sample generate --cases "$(cases_for "$ROWS")" --seed 1 --out "$WORK/rows.csv" 2>/dev/null
 "$HTDB" sample generate --cases "$(cases_for $((ROWS * 4)))" --seed 2 --out "$WORK/rows4.csv" 2>/dev/null
@@ -128,8 +144,13 @@ EXPORT_SEC=$(median_of "$HTDB" export victims --db "$WORK/h.db" --out "$WORK/exp
 read -r _ EXPORT_RSS < <(run_timed "$HTDB" export victims --db "$WORK/h.db" --out "$WORK/export.csv")
 SQLITE_EXPORT_SEC=$(median_of sh -c "sqlite3 -csv -header '$WORK/h.db' \"$EXPORT_SQL\" > '$WORK/sqlite-export.csv'")
 
+echo "--replace and every row rejected, $N1 rows ..." >&2
+bench_row_by_row "$WORK/rows.csv"; RP1=$RP_SEC; RPR1=$RP_RSS; INV1=$INV_SEC; INVR1=$INV_RSS; INVN1=$INV_REJECTED
+
 echo "import of $N4 rows, 1 run each ..." >&2
 bench_import "$WORK/rows4.csv" 1; H4=$H_SEC; S4=$S_SEC; HR4=$H_RSS; SR4=$S_RSS
+echo "--replace and every row rejected, $N4 rows ..." >&2
+bench_row_by_row "$WORK/rows4.csv"; RP4=$RP_SEC; RPR4=$RP_RSS; INV4=$INV_SEC; INVR4=$INV_RSS; INVN4=$INV_REJECTED
 
 
 {
@@ -153,6 +174,15 @@ bench_import "$WORK/rows4.csv" 1; H4=$H_SEC; S4=$S_SEC; HR4=$H_RSS; SR4=$S_RSS
     echo "| $N4 | $H4 s | $S4 s | $(ratio "$H4" "$S4")× | $(mib "$HR4") MiB | $(mib "$SR4") MiB |"
     echo
     echo "Targets: import at most 1.5× the sqlite3 shell (goal 1.0×); peak RSS under 64 MiB at both sizes."
+    echo
+    echo "Where every row is stored one by one or rejected (one run each): the same rows imported again with"
+    echo "\`--replace\` into the database of their import (every case replaced), and the file with every row's"
+    echo "reported_on made invalid, under \`--on-error skip\` (rows rejected: $INVN1 and $INVN4)."
+    echo
+    echo "| rows | \`--replace\` of every case | peak RSS | every row rejected | peak RSS |"
+    echo "|---:|---:|---:|---:|---:|"
+    echo "| $N1 | $RP1 s | $(mib "$RPR1") MiB | $INV1 s | $(mib "$INVR1") MiB |"
+    echo "| $N4 | $RP4 s | $(mib "$RPR4") MiB | $INV4 s | $(mib "$INVR4") MiB |"
     echo
     echo "## Reports"
     echo
