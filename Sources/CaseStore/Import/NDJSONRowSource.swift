@@ -69,11 +69,7 @@ private struct JSONParser {
     private mutating func object(depth: Int) -> JSONValue? {
         index += 1  // {
         var members: [String: JSONValue] = [:]
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
+        if isEmpty(closedBy: UInt8(ascii: "}")) { return .object(members) }
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\""), let key = string() else { return nil }
@@ -82,51 +78,42 @@ private struct JSONParser {
             index += 1
             guard let member = value(depth: depth + 1) else { return nil }
             if members[key] == nil { members[key] = member }
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if current == UInt8(ascii: "}") {  // a comma after the last member
-                    index += 1
-                    return .object(members)
-                }
-            default:
-                return nil
-            }
+            guard let closed = closesAfterItem(UInt8(ascii: "}")) else { return nil }
+            if closed { return .object(members) }
         }
     }
 
     private mutating func array(depth: Int) -> JSONValue? {
         index += 1  // [
         var elements: [JSONValue] = []
-        skipWhitespace()
-        if current == UInt8(ascii: "]") {
-            index += 1
-            return .array(elements)
-        }
+        if isEmpty(closedBy: UInt8(ascii: "]")) { return .array(elements) }
         while true {
             guard let element = value(depth: depth + 1) else { return nil }
             elements.append(element)
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: "]"):
-                index += 1
-                return .array(elements)
-            case UInt8(ascii: ","):
-                index += 1
-                skipWhitespace()
-                if current == UInt8(ascii: "]") {  // a comma after the last element
-                    index += 1
-                    return .array(elements)
-                }
-            default:
-                return nil
-            }
+            guard let closed = closesAfterItem(UInt8(ascii: "]")) else { return nil }
+            if closed { return .array(elements) }
         }
+    }
+
+    /// Right after an opening bracket: whether the closing one follows (and is passed).
+    private mutating func isEmpty(closedBy close: UInt8) -> Bool {
+        skipWhitespace()
+        guard current == close else { return false }
+        index += 1
+        return true
+    }
+
+    /// After a member or element: true at the closing bracket (passed), also after a comma after the last item;
+    /// false after a comma with an item to follow; nil for anything else.
+    private mutating func closesAfterItem(_ close: UInt8) -> Bool? {
+        skipWhitespace()
+        if current == UInt8(ascii: ",") {
+            index += 1
+            return isEmpty(closedBy: close)
+        }
+        guard current == close else { return nil }
+        index += 1
+        return true
     }
 
     /// A string from its opening quote; nil for a control character, a bad escape or a lone surrogate.
