@@ -135,9 +135,10 @@ final class RejectLog {
         return try firstLine(ofCase: caseRef) != nil
     }
 
-    /// The line of the case's first problem, when the case was rejected.
+    /// The line of the case's first problem, when the case was rejected (asked of the table only for a case in the
+    /// set or when the set is full: the rejects pass asks for every row of the file).
     func firstLine(ofCase caseRef: String) throws -> Int? {
-        guard hasRejectedCases else { return nil }
+        guard hasRejectedCases, overflowed || cached.contains(caseRef) else { return nil }
         defer { try? findCase.reset() }
         try findCase.bind(caseRef, at: 1)
         return try findCase.step() ? findCase.int(0) : nil
