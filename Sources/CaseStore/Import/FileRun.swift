@@ -233,7 +233,6 @@ struct FileRun {
 
     /// Records the batch (its counts are set by finishBatch) and prepares the load: case ids, indexes.
     private mutating func beginBatch(sha256: String) throws {
-        try rejects.clear()
         try statements.insertBatch.run(
             (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
         batchID = db.lastInsertRowID

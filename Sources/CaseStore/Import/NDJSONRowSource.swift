@@ -250,6 +250,18 @@ struct LineReader {
     /// that is not NDJSON) and would be held whole. A 94 MB JSON array on one line took 439 MB and 73 s to reject.
     static let maxLineBytes = 16 << 20
 
+    /// The pending line, ending before `end` (its CR dropped); reading goes on from `next`.
+    private mutating func take(upTo end: Int, next: Int) throws -> ArraySlice<UInt8> {
+        var line = buffer[start..<end]
+        bytesConsumed += next - start
+        start = next
+        searched = 0
+        if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+        lineNumber += 1
+        guard line.count <= Self.maxLineBytes else { throw Self.tooLong(line: lineNumber) }
+        return line
+    }
+
     private static func tooLong(line: Int) -> FileIssue {
         FileIssue(line: line, column: "", message: "the line is longer than 16 MiB: NDJSON holds one case per line "
             + "(a JSON array, or JSON spread over lines, is not NDJSON)")
@@ -267,25 +279,11 @@ struct LineReader {
     mutating func next() throws -> ArraySlice<UInt8>? {
         while true {
             if let newline = buffer[(start + searched)...].firstIndex(of: UInt8(ascii: "\n")) {
-                searched = 0
-                var line = buffer[start..<newline]
-                bytesConsumed += newline + 1 - start
-                start = newline + 1
-                if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-                lineNumber += 1
-                guard line.count <= Self.maxLineBytes else { throw Self.tooLong(line: lineNumber) }
-                return line
+                return try take(upTo: newline, next: newline + 1)
             }
             if atEnd {
                 guard start < buffer.count else { return nil }
-                var line = buffer[start...]
-                bytesConsumed += buffer.count - start
-                start = buffer.count
-                searched = 0
-                if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-                lineNumber += 1
-                guard line.count <= Self.maxLineBytes else { throw Self.tooLong(line: lineNumber) }
-                return line
+                return try take(upTo: buffer.count, next: buffer.count)
             }
             searched = buffer.count - start
             guard searched <= Self.maxLineBytes else { throw Self.tooLong(line: lineNumber + 1) }

@@ -8,8 +8,8 @@ import SQLite
 /// The first ``cachedCases`` references of rejected cases are also held in a set: a file with few rejected cases
 /// never queries for them while its rows are stored.
 ///
-/// The tables are emptied when a file starts and when it is done (`clear`); a rolled-back import rolls them back
-/// too (temporary tables are part of the connection's transaction).
+/// The tables are empty when a file's transaction begins: it ends with `clear` or rolls back, and temporary tables
+/// are part of the connection's transaction.
 final class RejectLog {
     /// How many rejected cases are looked up in memory before the table is asked.
     static let cachedCases = 65_536
@@ -154,11 +154,9 @@ final class RejectLog {
     /// Calls `body` with each case set aside, in id order, then forgets them.
     func settleSetAside(_ body: (_ caseRef: String, _ oldID: Int64) throws -> Void) throws {
         try allReplaced.reset()
-        do {
-            defer { try? allReplaced.reset() }
-            while try allReplaced.step() {
-                try body(allReplaced.string(1) ?? "", allReplaced.int64(0))
-            }
+        defer { try? allReplaced.reset() }
+        while try allReplaced.step() {
+            try body(allReplaced.string(1) ?? "", allReplaced.int64(0))
         }
         try db.execute("DELETE FROM temp.htdb_replaced_cases")
     }
