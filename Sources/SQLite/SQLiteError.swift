@@ -56,5 +56,7 @@ public struct SQLiteError: Error, Equatable, Sendable, CustomStringConvertible {
     public static let constraintNotNull = Int32(SQLITE_CONSTRAINT | (5 << 8))
     public static let constraintPrimaryKey = Int32(SQLITE_CONSTRAINT | (6 << 8))
     public static let constraintUnique = Int32(SQLITE_CONSTRAINT | (8 << 8))
+    /// A trigger's RAISE(ABORT, ...) (SQLITE_CONSTRAINT_TRIGGER).
+    public static let constraintTrigger = Int32(SQLITE_CONSTRAINT | (7 << 8))
     public static let constraintDataType = Int32(SQLITE_CONSTRAINT | (12 << 8))
 }

@@ -52,6 +52,64 @@ struct ImportBulkLoadTests {
         #expect(try placeIndexSQL() == before)
     }
 
+    private func triggerSQL() throws -> [SQLValue] {
+        try harness.connection.prepare(
+            "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'victims' ORDER BY name").allRows()
+            .map { $0[0] }
+    }
+
+    /// The triggers that keep a victim_ref unique in its case (migration 8) are set aside for each file's
+    /// transaction, which checks the rule itself, and are back after it: imported, failed, dry run; they then hold
+    /// for other writers again.
+    @Test func theVictimRefTriggersAreBackAfterEveryImport() throws {
+        let before = try triggerSQL()
+        #expect(before.count == 2)
+        #expect(try harness.importRows(cases(600), name: "big.csv").outcome == .imported)
+        #expect(try triggerSQL() == before)
+        var failing = cases(300, prefix: "F")
+        failing[150].gender = "Robot"
+        #expect(try harness.importRows(failing, name: "failing.csv").outcome == .failed)
+        #expect(try triggerSQL() == before)
+        #expect(try harness.importRows(cases(5, prefix: "D"), name: "dry.csv") { $0.dryRun = true }.outcome == .dryRun)
+        #expect(try triggerSQL() == before)
+        #expect(try harness.importRows(cases(3, prefix: "S"), name: "small.csv").outcome == .imported)
+        #expect(try triggerSQL() == before)
+        let id = try #require(try harness.connection.scalarInt("SELECT id FROM cases WHERE case_ref = 'K-2'"))
+        #expect(throws: SQLiteError.self) {
+            try harness.connection.execute(
+                "INSERT INTO victims (case_id, position, victim_ref, source_line) VALUES (\(id), 99, 'v0', 1)")
+        }
+    }
+
+    /// A victim_id repeated where the import checks it without the database's help: in a case continued row by row
+    /// (its rows not adjacent), then in rows staged after it; in one NDJSON line; and a case whose adjacent rows
+    /// follow a row stored row by row. Each repeat rejects its case, reported on its line, nothing else.
+    @Test func aRepeatedVictimIdIsFoundOnEveryPath() throws {
+        var rows = cases(40)
+        // K-5 (three victims) gets a row after K-6 repeating v1: stored row by row, found in the database.
+        var late = try #require(rows.first { $0.caseID == "K-5" })
+        late.victimID = "v1"
+        let lateAt = try #require(rows.firstIndex { $0.caseID == "K-7" })
+        rows.insert(late, at: lateAt)
+        // K-8 (three victims) gets a row after K-9 with a new id, then one adjacent to it repeating v0: the adjacent
+        // row follows a row stored row by row, whose case's references this thread does not hold.
+        var again = try #require(rows.first { $0.caseID == "K-8" })
+        again.victimID = "v3"
+        var repeatAgain = again
+        repeatAgain.victimID = "v0"
+        let againAt = try #require(rows.firstIndex { $0.caseID == "K-10" })
+        rows.insert(contentsOf: [again, repeatAgain], at: againAt)
+        let summary = try harness.importRows(rows, name: "paths.csv") { $0.onError = .skip }
+        #expect(summary.outcome == .imported)
+        #expect(harness.issueLocations(in: harness.folder.path("paths.csv"))
+                    == [IssueLocation(lateAt + 2, "victim_id"), IssueLocation(againAt + 3, "victim_id")])
+        #expect(try harness.victims(of: "K-5").isEmpty)
+        #expect(try harness.victims(of: "K-8").isEmpty)
+        #expect(try harness.victims(of: "K-4").map(\.[1]) == ["v0", "v1"])
+        #expect(summary.casesImported == 38)
+        #expect(try DatabaseCheck.run(harness.connection).isOK)
+    }
+
     /// The load runs with CHECK constraints ignored: values at the edge of every CHECK are stored (both the
     /// multi-row and the row-by-row path: the second case's rows are not adjacent) and SQLite's own
     /// `integrity_check` finds them within the constraints (the harness also runs `quick_check` after each import).

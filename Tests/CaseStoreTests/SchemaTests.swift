@@ -87,7 +87,7 @@ struct SchemaTests {
         // Age outside 0...120, and an age that disagrees with its group.
         #expect(violation("INSERT INTO victims (case_id, position, age_group, age, source_line) VALUES (1, 3, 'adult', 121, 1)") == SQLiteError.constraintCheck)
         #expect(violation("INSERT INTO victims (case_id, position, age_group, age, source_line) VALUES (1, 3, 'adult', 17, 1)") == SQLiteError.constraintCheck)
-        #expect(violation("INSERT INTO victims (case_id, position, victim_ref, source_line) VALUES (1, 3, 'V1', 1)") == SQLiteError.constraintUnique)
+        #expect(violation("INSERT INTO victims (case_id, position, victim_ref, source_line) VALUES (1, 3, 'V1', 1)") == SQLiteError.constraintTrigger)
         #expect(violation("INSERT INTO venues (id, code, label, kind) VALUES (99, 'x', 'X', 'other')") == SQLiteError.constraintCheck)
     }
 
@@ -98,6 +98,37 @@ struct SchemaTests {
         #expect(try db.scalarInt("SELECT wr FROM pragma_table_list WHERE name = 'victims'") == 1)
         #expect(violation("INSERT INTO victims (case_id, position, source_line) VALUES (1, 2, 1)") == SQLiteError.constraintPrimaryKey)
         #expect(violation("INSERT INTO victims (case_id, position, source_line) VALUES (1, 0, 1)") == SQLiteError.constraintCheck)
+    }
+
+    /// Since migration 0008 a victim_ref is unique in its case by triggers (no index): inserting or updating a
+    /// victim so that its case has the reference twice fails, for any writer of the file.
+    @Test func aVictimRefIsUniqueInItsCaseByTrigger() throws {
+        let indexes = try db.prepare("SELECT name FROM pragma_index_list('victims') WHERE origin = 'u'").allRows()
+        #expect(indexes.isEmpty, "\(indexes)")
+        do {
+            try db.execute("INSERT INTO victims (case_id, position, victim_ref, source_line) VALUES (1, 3, 'V1', 1)")
+            Issue.record("a repeated victim_ref was inserted")
+        } catch let error as SQLiteError {
+            #expect(error.extendedCode == SQLiteError.constraintTrigger)
+            #expect(error.message.contains("UNIQUE constraint failed: victims.case_id, victims.victim_ref"), "\(error)")
+        }
+        // Another reference, no reference, or the same reference in another case: allowed.
+        try db.execute("INSERT INTO victims (case_id, position, victim_ref, source_line) VALUES (1, 3, 'V3', 4), (1, 4, NULL, 5)")
+        try db.execute(
+            """
+            INSERT INTO cases (id, case_ref, batch_id, reported_on, year, state, trafficking_type, source_line)
+            VALUES (2, 'C-2', 1, '2021-03-04', 2021, 'CA', 'sex', 6);
+            INSERT INTO victims (case_id, position, victim_ref, source_line) VALUES (2, 1, 'V1', 6);
+            """)
+        // Updates: to a reference the case has on another victim, fails; moving a victim into a case that has its
+        // reference, fails; a victim keeping its own reference, or taking a free one, is fine.
+        #expect(violation("UPDATE victims SET victim_ref = 'V1' WHERE case_id = 1 AND position = 3") == SQLiteError.constraintTrigger)
+        #expect(violation("UPDATE victims SET victim_ref = 'V1' WHERE case_id = 1 AND position = 4") == SQLiteError.constraintTrigger)
+        #expect(violation("UPDATE victims SET case_id = 1, position = 9 WHERE case_id = 2 AND position = 1") == SQLiteError.constraintTrigger)
+        try db.execute("UPDATE victims SET victim_ref = 'V1', gender = 'male' WHERE case_id = 1 AND position = 1")
+        try db.execute("UPDATE victims SET victim_ref = 'V5' WHERE case_id = 1 AND position = 4")
+        try db.execute("UPDATE victims SET position = 7 WHERE case_id = 2 AND position = 1")
+        #expect(try db.scalarInt("SELECT count(*) FROM victims WHERE victim_ref = 'V1'") == 2)
     }
 
     /// Since migration 0007 the place index ends with the batch: the fact sheet's sources for a state or county

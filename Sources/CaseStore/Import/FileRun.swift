@@ -48,6 +48,11 @@ struct FileRun {
     private var firstCaseID: Int64 = 1
     /// The DDL of the indexes set aside for the load (see `setIndexesAside`).
     private var droppedIndexes: [String] = []
+    /// The DDL of the triggers set aside for the file (see `setTriggersAside`).
+    private var droppedTriggers: [String] = []
+    /// The victim references stored so far for `current`, the adjacent case (its rows staged or stored in a row);
+    /// nil when not known (a case continued row by row): a staged victim's reference is checked against them.
+    private var currentRefs: [String]? = []
 
     /// Records whose rows wait in the importer's BulkInserts, with what writing them changes.
     struct Staged {
@@ -239,6 +244,7 @@ struct FileRun {
         staged.nextCaseID = try Self.scalar(statements.nextCaseID)
         firstCaseID = staged.nextCaseID
         try setIndexesAside()
+        try setTriggersAside()
     }
 
     // MARK: - Indexes during a bulk load
@@ -252,22 +258,40 @@ struct FileRun {
     private mutating func setIndexesAside() throws {
         let storedCases = staged.nextCaseID - 1
         guard Int64(totalBytes / 160) * 5 > storedCases else { return }
+        droppedIndexes = try drop(type: "index", on: "cases")
+    }
+
+    /// Drops the triggers on `victims` for the file's transaction and makes them again in `finishBatch` (same DDL):
+    /// they keep a victim_ref unique in its case for other writers of the file (migration 8), and this import
+    /// checks that rule itself for every row (`canStage`, `insertVictim`). Run for every row, they cost more than
+    /// the unique index they replaced. A rollback brings them back with everything else.
+    private mutating func setTriggersAside() throws {
+        droppedTriggers = try drop(type: "trigger", on: "victims")
+    }
+
+    /// Drops the schema objects of a type on a table; returns their DDL.
+    private func drop(type: String, on table: String) throws -> [String] {
         let statement = try db.prepare(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'cases' AND sql IS NOT NULL")
-        var indexes: [(name: String, sql: String)] = []
+            "SELECT name, sql FROM sqlite_schema WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY name")
+        try statement.bind(type, at: 1)
+        try statement.bind(table, at: 2)
+        var objects: [(name: String, sql: String)] = []
         while try statement.step() {
-            if let name = statement.string(0), let sql = statement.string(1) { indexes.append((name, sql)) }
+            if let name = statement.string(0), let sql = statement.string(1) { objects.append((name, sql)) }
         }
-        for index in indexes {
-            try db.execute("DROP INDEX \"" + index.name.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+        for object in objects {
+            try db.execute("DROP \(type.uppercased()) \"" + object.name.replacingOccurrences(of: "\"", with: "\"\"")
+                + "\"")
         }
-        droppedIndexes = indexes.map(\.sql)
+        return objects.map(\.sql)
     }
 
     /// Builds the indexes set aside again. SQLite's sorter may use one helper thread for it (the reading thread is
     /// done by then, so the second core is free): building cases_by_place for 600,000 cases in the sqlite3 shell
     /// took 0.95-1.56 s without and 0.67-1.12 s with it, for about 4 MiB more memory.
     private mutating func restoreIndexes() throws {
+        for sql in droppedTriggers { try db.execute(sql) }
+        droppedTriggers = []
         guard !droppedIndexes.isEmpty else { return }
         try db.execute("PRAGMA threads = 1")
         defer { try? db.execute("PRAGMA threads = 0") }
@@ -286,7 +310,12 @@ struct FileRun {
         if let caseRef = record.caseRef, try rejects.isRejected(caseRef) { return false }
         // Every row valid, and each row that continues the case before it agreeing with it: the case read before
         // this record, or one opened by an earlier row of it (`openedAt`). Read in place: no case is copied.
+        // A victim_ref may not repeat in its case: among the references stored for the adjacent case
+        // (`currentRefs`; when they are not known, its victims with a reference go row by row) and those of the
+        // record's rows before it in the same case (`refsFrom`: the record's refs from there on are this case's).
         var openedAt: Int?
+        var continuesCurrent = false
+        var refsFrom = 0
         for index in record.validations.indices {
             guard record.validations[index].issues.isEmpty, let row = record.validations[index].caseRecord else {
                 return false
@@ -294,15 +323,25 @@ struct FileRun {
             if let opener = openedAt, let open = record.validations[opener].caseRecord {
                 if open.caseRef != row.caseRef {
                     openedAt = index
+                    continuesCurrent = false
+                    refsFrom = index
                 } else if Self.firstDifference(open, row) != nil {
                     return false
                 }
             } else if openedAt == nil, current?.caseRef == row.caseRef, let adjacent = current {
                 if format == .ndjson && adjacent.firstLine != record.line { return false }
                 if Self.firstDifference(adjacent.record, row) != nil { return false }
+                continuesCurrent = true
             } else {
                 openedAt = index
+                continuesCurrent = false
+                refsFrom = index
             }
+            guard let ref = record.validations[index].victim?.ref else { continue }
+            if continuesCurrent {
+                guard let refs = currentRefs, !refs.contains(ref) else { return false }
+            }
+            for earlier in refsFrom..<index where record.validations[earlier].victim?.ref == ref { return false }
         }
         return true
     }
@@ -324,6 +363,7 @@ struct FileRun {
             if current?.caseRef != row.caseRef {
                 current = CurrentCase(caseRef: row.caseRef, id: staged.nextCaseID, record: row,
                                       firstLine: record.line, nextPosition: 1)
+                currentRefs = []
                 staged.nextCaseID += 1
                 staged.cases += 1
                 stageCase(row, id: staged.nextCaseID - 1, line: record.line, count: !counted)
@@ -331,6 +371,7 @@ struct FileRun {
             if let victim = validation.victim, var open = current {
                 current = nil  // `open` is then the only copy: changing it does not copy the case again
                 stageVictim(victim, of: open, line: record.line, count: !counted)
+                if let ref = victim.ref { currentRefs?.append(ref) }
                 open.nextPosition += 1
                 current = open
             }
@@ -420,6 +461,7 @@ struct FileRun {
             try statements.undoCases.run(first)
             counts.closeJournal(keep: false)
             current = batch.currentBefore
+            currentRefs = nil
             staging = false
             defer { staging = true }
             // Replayed row by row, which counts here what it stores: the counts of the reading thread go back.
@@ -472,6 +514,7 @@ struct FileRun {
             open.nextPosition += 1
         }
         current = open
+        currentRefs = nil
         return true
     }
 
@@ -549,9 +592,15 @@ struct FileRun {
         return true
     }
 
-    /// Inserts a victim; false when its victim_id repeats within the case (the case is then rejected).
+    /// Inserts a victim; false when its victim_id repeats within the case (the case is then rejected). The rule is
+    /// checked here, not by the triggers that keep it for other writers (set aside during the import).
     private mutating func insertVictim(_ victim: VictimRecord, caseID: Int64, position: Int, line: Int,
                                        caseRef: String) throws -> Bool {
+        if let ref = victim.ref, let first = try victimRefLine(caseID: caseID, ref: ref) {
+            try conflict(line: line, column: columnName(.victimID), caseRef: caseRef,
+                         "repeats within the case (first on line \(first)); a victim_id is unique in its case")
+            return false
+        }
         let insert = statements.insertVictim
         try insert.bind(caseID, at: 1)
         try insert.bind(position, at: 2)
@@ -562,23 +611,17 @@ struct FileRun {
         try insert.bind(victim.citizenship.code, at: 7)
         try insert.bind(line, at: 8)
         try insert.bind(victim.nationality, at: 9)
-        do {
-            try insert.run()
-            return true
-        } catch let error as SQLiteError where error.extendedCode == SQLiteError.constraintUnique {
-            let first = try victimRefLine(caseID: caseID, ref: victim.ref ?? "")
-            try conflict(line: line, column: columnName(.victimID), caseRef: caseRef,
-                         "repeats within the case (first on line \(first)); a victim_id is unique in its case")
-            return false
-        }
+        try insert.run()
+        return true
     }
 
-    private func victimRefLine(caseID: Int64, ref: String) throws -> Int {
+    /// The line of the case's victim with this reference, or nil when it has none.
+    private func victimRefLine(caseID: Int64, ref: String) throws -> Int? {
         let statement = statements.victimLine
         defer { try? statement.reset() }
         try statement.bind(caseID, at: 1)
         try statement.bind(ref, at: 2)
-        return try statement.step() ? statement.int(0) : 0
+        return try statement.step() ? statement.int(0) : nil
     }
 
     /// A row that conflicts with another: reported, and its case rejected.

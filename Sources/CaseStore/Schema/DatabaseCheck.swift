@@ -38,13 +38,32 @@ public struct DatabaseCheck: Sendable, Equatable {
         }
         if schema.isEmpty {
             schema += try CountTable.mismatches(db)
+            schema += try repeatedVictimRefs(db)
         }
         return DatabaseCheck(integrityProblems: integrity, foreignKeyProblems: foreignKeys, schemaProblems: schema)
     }
 
+    /// Cases with a victim_ref repeated among their victims (the triggers of migration 8 forbid it; a writer may
+    /// have dropped them). Names the case by id only: a reference is victim data.
+    static func repeatedVictimRefs(_ db: Connection) throws -> [String] {
+        let statement = try db.prepare("""
+            SELECT case_id, count(*) FROM (
+                SELECT case_id FROM victims WHERE victim_ref IS NOT NULL
+                GROUP BY case_id, victim_ref HAVING count(*) > 1)
+            GROUP BY case_id ORDER BY case_id LIMIT 100
+            """)
+        var problems: [String] = []
+        while try statement.step() {
+            let repeated = statement.int(1)
+            problems.append("victims of case id \(statement.int64(0)): \(repeated) victim_ref\(repeated == 1 ? "" : "s") "
+                + "repeated within the case (a victim_ref is unique in its case)")
+        }
+        return problems
+    }
+
     /// One line per finding, or "ok".
     public func text(path: String) -> String {
-        if isOK { return "\(path): ok (integrity_check, foreign_key_check, migrations, vocabulary, count tables)\n" }
+        if isOK { return "\(path): ok (integrity_check, foreign_key_check, migrations, vocabulary, count tables, victim references)\n" }
         var lines: [String] = []
         lines += integrityProblems.map { "\(path): integrity: \($0)" }
         lines += foreignKeyProblems.map { "\(path): foreign key: \($0)" }
