@@ -10,6 +10,10 @@ import SQLite
 /// and `state_case_venue_counts`.
 struct CountDeltas {
     struct Key: Equatable {
+        /// Equal when every field is: compared as the two packed words (nine field comparisons were a measurable
+        /// part of every map lookup).
+        static func == (a: Key, b: Key) -> Bool { a.packed == b.packed }
+
         /// The USPS code's two ASCII letters.
         var state: UInt16
         /// The county's FIPS as a number; -1 for none.
@@ -24,8 +28,10 @@ struct CountDeltas {
 
         /// A cheap hash of the fields (the packed words through MurmurHash3's finalizer): keys are looked up for
         /// every case and victim stored, and Swift's seeded Hasher was a measurable part of an import.
-        var mixed: Int {
-            let (first, second) = packed
+        var mixed: Int { Self.mix(packed) }
+
+        static func mix(_ words: (UInt64, UInt64)) -> Int {
+            let (first, second) = words
             // MurmurHash3's 64-bit finalizer: every input bit reaches the low bits the table uses.
             var hash = first ^ second &* 0x9E37_79B9_7F4A_7C15
             hash ^= hash >> 33
@@ -60,7 +66,9 @@ struct CountDeltas {
     /// probe and then the key's counters.
     struct CountMap {
         private struct Slot {
-            var key: Key
+            /// The key, packed (`Key.packed`): compared as two words.
+            var first: UInt64
+            var second: UInt64
             /// The entry's number + 1; 0 for an empty slot.
             var entry: Int32
         }
@@ -82,6 +90,14 @@ struct CountDeltas {
         }
 
         /// Adds `deltas` (`width` of them) to the counters of `key`'s combination.
+        mutating func add(_ deltas: UnsafeBufferPointer<Int32>, to key: Key) {
+            let start = self.entry(key) * width
+            values.withUnsafeMutableBufferPointer { values in
+                for (offset, delta) in deltas.enumerated() { values[start + offset] += delta }
+            }
+        }
+
+        /// Adds `deltas` (`width` of them) to the counters of `key`'s combination.
         mutating func add(_ deltas: ArraySlice<Int32>, to key: Key) {
             var column = self.entry(key) * width
             for delta in deltas {
@@ -92,15 +108,20 @@ struct CountDeltas {
 
         private mutating func entry(_ key: Key) -> Int {
             if (count + 1) * 4 > slots.count * 3 { grow() }
-            let mask = slots.count - 1
-            var slot = key.mixed & mask
-            while slots[slot].entry != 0 {
-                if slots[slot].key == key { return Int(slots[slot].entry) - 1 }
-                slot = (slot + 1) & mask
+            let words = key.packed
+            let found = slots.withUnsafeBufferPointer { slots -> (slot: Int, entry: Int32) in
+                let mask = slots.count - 1
+                var slot = Key.mix(words) & mask
+                while slots[slot].entry != 0 {
+                    if slots[slot].first == words.0 && slots[slot].second == words.1 { return (slot, slots[slot].entry) }
+                    slot = (slot + 1) & mask
+                }
+                return (slot, 0)
             }
+            if found.entry != 0 { return Int(found.entry) - 1 }
             values.append(contentsOf: repeatElement(0, count: width))
             count += 1
-            slots[slot] = Slot(key: key, entry: Int32(count))
+            slots[found.slot] = Slot(first: words.0, second: words.1, entry: Int32(count))
             return count - 1
         }
 
@@ -114,7 +135,7 @@ struct CountDeltas {
 
         /// Every key with the number of its counters (for `counters(_:)`), in no particular order.
         var entries: [(key: Key, entry: Int)] {
-            slots.compactMap { $0.entry == 0 ? nil : ($0.key, Int($0.entry) - 1) }
+            slots.compactMap { $0.entry == 0 ? nil : (Key(packed: ($0.first, $0.second)), Int($0.entry) - 1) }
         }
 
         /// The counters of entry `entry`.
@@ -122,11 +143,10 @@ struct CountDeltas {
 
         private mutating func grow() {
             let old = slots
-            slots = Array(repeating: Slot(key: Key(state: 0, county: 0, year: 0, type: 0), entry: 0),
-                          count: max(64, slots.count * 2))
+            slots = Array(repeating: Slot(first: 0, second: 0, entry: 0), count: max(64, slots.count * 2))
             let mask = slots.count - 1
             for item in old where item.entry != 0 {
-                var slot = item.key.mixed & mask
+                var slot = Key.mix((item.first, item.second)) & mask
                 while slots[slot].entry != 0 { slot = (slot + 1) & mask }
                 slots[slot] = item
             }
@@ -331,14 +351,24 @@ struct CountDeltas {
         settleOpenCase()
         journaling = false
         if keep {
-            var sum = 0
-            for entry in journal { sum &+= maps[entry.table].lookAhead(entry.key) }
-            for entry in wideJournal { sum &+= maps[entry.table].lookAhead(entry.key) }
-            lookAheadSink &+= sum
-            for entry in journal { maps[entry.table].add(entry.sign, to: entry.key) }
             let width = openDeltas.count
-            for entry in wideJournal {
-                maps[entry.table].add(journalDeltas[entry.deltasAt..<(entry.deltasAt + width)], to: entry.key)
+            let (journal, wideJournal, journalDeltas) = (journal, wideJournal, journalDeltas)
+            maps.withUnsafeMutableBufferPointer { maps in
+                journal.withUnsafeBufferPointer { journal in
+                    wideJournal.withUnsafeBufferPointer { wideJournal in
+                        var sum = 0
+                        for entry in journal { sum &+= maps[entry.table].lookAhead(entry.key) }
+                        for entry in wideJournal { sum &+= maps[entry.table].lookAhead(entry.key) }
+                        lookAheadSink &+= sum
+                        for entry in journal { maps[entry.table].add(entry.sign, to: entry.key) }
+                        journalDeltas.withUnsafeBufferPointer { deltas in
+                            for entry in wideJournal {
+                                maps[entry.table].add(UnsafeBufferPointer(rebasing: deltas[entry.deltasAt..<(entry.deltasAt + width)]),
+                                                      to: entry.key)
+                            }
+                        }
+                    }
+                }
             }
         }
         journal.removeAll(keepingCapacity: true)
@@ -347,9 +377,12 @@ struct CountDeltas {
     }
 
     private static func stateKey(_ code: String) -> UInt16 {
-        var key: UInt16 = 0
-        for byte in code.utf8.prefix(2) { key = key << 8 | UInt16(byte) }
-        return key
+        var code = code
+        return code.withUTF8 { bytes in
+            var key: UInt16 = 0
+            for byte in bytes.prefix(2) { key = key << 8 | UInt16(byte) }
+            return key
+        }
     }
 
     /// The USPS code of a key; "" for 0, a case with no state (the count tables' key for it).
@@ -472,5 +505,18 @@ struct CountDeltas {
             try body(.text(Self.code(key.ageGroup, in: Self.ageGroupCodes)))
             try body(.text(Self.code(key.citizenship, in: Self.citizenshipCodes)))
         }
+    }
+}
+
+extension CountDeltas.Key {
+    /// The key `packed` gave (a county is a FIPS number below 2^24 - 1, or -1).
+    init(packed words: (UInt64, UInt64)) {
+        let (first, second) = words
+        self.init(state: UInt16(truncatingIfNeeded: first >> 48),
+                  county: Int32(truncatingIfNeeded: (first >> 24) & 0xFF_FFFF) - 1,
+                  year: Int16(bitPattern: UInt16(truncatingIfNeeded: first >> 8)),
+                  type: UInt8(truncatingIfNeeded: first),
+                  venue: UInt8(truncatingIfNeeded: second >> 24), gender: UInt8(truncatingIfNeeded: second >> 16),
+                  ageGroup: UInt8(truncatingIfNeeded: second >> 8), citizenship: UInt8(truncatingIfNeeded: second))
     }
 }
