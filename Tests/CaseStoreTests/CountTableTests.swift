@@ -384,16 +384,16 @@ private enum StoredRows {
 // MARK: - Checking a database
 
 private enum CountCheck {
-    /// The count tables of the schema (case_counts, state_case_counts, state_case_venue_counts and
-    /// state_victim_counts).
+    /// The count tables of the schema (case_counts, state_case_counts, state_case_venue_counts,
+    /// state_victim_counts and county_case_venue_counts).
     static func tableNames(_ db: Connection) throws -> [String] {
         let names = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '%\\_counts' "
             + "ESCAPE '\\' ORDER BY name").allRows().map { row -> String in
             if case .text(let name) = row[0] { return name }
             return "?"
         }
-        #expect(Set(["case_counts", "state_case_counts", "state_case_venue_counts", "state_victim_counts"])
-            .isSubset(of: names), "\(names)")
+        #expect(Set(["case_counts", "state_case_counts", "state_case_venue_counts", "state_victim_counts",
+                     "county_case_venue_counts"]).isSubset(of: names), "\(names)")
         return names
     }
 
@@ -655,6 +655,53 @@ struct CountTableTests {
         }
     }
 
+    /// Cases by county and venue together, as dimensions or one as a filter, with no year or type, are sums over
+    /// county_case_venue_counts (no statement reads the stored rows); with a year or a type, or counting victims,
+    /// they are counted from the rows. Both equal what the stored rows give.
+    @Test func countyAndVenueTogetherAreSumsOfTheirCountTable() throws {
+        try importBoth()
+        let db = try self.db
+        let labels = Report.Labels(geography: try Geography(db))
+        nonisolated(unsafe) var tablesRead: Set<String> = []
+        try db.setAuthorizer { request in
+            if request.action == AuthorizerRequest.read, let table = request.first { tablesRead.insert(table) }
+            return .allow
+        }
+        defer { try? db.setAuthorizer(nil) }
+        let fromCountTable: [([CaseStore.Dimension], ReportFilters)] = [
+            ([.county, .venue], ReportFilters()),
+            ([.venue, .county], ReportFilters(state: "CA")),
+            ([.county], ReportFilters(venue: CountCheck.hotel)),
+            ([.venue], ReportFilters(state: "TX", countyFIPS: "48201")),
+        ]
+        let fromRows: [([CaseStore.Dimension], ReportFilters)] = [
+            ([.county, .venue], ReportFilters(years: 2021...2021)),
+            ([.venue, .county], ReportFilters(type: .sex)),
+            ([.county, .year], ReportFilters(venue: CountCheck.onlineAd)),
+            ([.county, .gender], ReportFilters(venue: CountCheck.onlineAd)),
+            ([.ageGroup, .venue], ReportFilters(state: "CA", countyFIPS: "06037")),
+            // The other venues of the cases that have the filter's venue.
+            ([.venue], ReportFilters(countyFIPS: "32003", venue: CountCheck.hotel)),
+        ]
+        for ((dimensions, filters), summed) in fromCountTable.map({ ($0, true) }) + fromRows.map({ ($0, false) }) {
+            tablesRead = []
+            let report = try Report.make(by: dimensions, filters: filters, suppression: .hotline, in: db,
+                                         labels: labels)
+            let label = "by \(dimensions) \(filters) read \(tablesRead.sorted())"
+            if summed {
+                #expect(tablesRead.contains("county_case_venue_counts"), "\(label)")
+                #expect(!tablesRead.contains("cases") && !tablesRead.contains("case_venues")
+                    && !tablesRead.contains("victims"), "\(label)")
+            } else {
+                // (The total of cases with a county and a venue filter is still summed from the count table.)
+                #expect(tablesRead.contains("case_venues"), "\(label)")
+            }
+            let expected = try StoredRows.figures(by: dimensions, filters: filters, in: db)
+            #expect(Figures(report) == expected, "\(label)")
+            #expect(expected.total > 0 && !expected.lines.isEmpty, "\(label): empty scope")
+        }
+    }
+
     // MARK: c: rejected cases under skip
 
     @Test func casesRejectedUnderSkipAfterSomeOfTheirRowsWereStoredAreTakenOutOfTheCounts() throws {
@@ -876,14 +923,17 @@ struct CountTableTests {
             let count = zip(names, primaryKey).first { !$0.1 }?.0 ?? "?"
             let keys = zip(names, primaryKey).filter(\.1).map(\.0).joined(separator: ", ")
             let firstRow = "(\(keys)) IN (SELECT \(keys) FROM \(table) ORDER BY \(keys) LIMIT 1)"
-            let otherYear = names.map { $0 == "year" ? "1999" : $0 }.joined(separator: ", ")
+            // Another key: another year, or where a table has none (county_case_venue_counts) another county.
+            let otherKey = names.map {
+                names.contains("year") ? ($0 == "year" ? "1999" : $0) : ($0 == "county_fips" ? "'99999'" : $0)
+            }.joined(separator: ", ")
             // Each edit alone, undone before the next: `htdb check` names the table and only it. (A count lowered
             // by one and an extra combination are checked with the comparison itself, which `check` runs.)
             let edits = [
                 ("UPDATE \(table) SET \(count) = \(count) + 1 WHERE \(firstRow)", true),
                 ("DELETE FROM \(table) WHERE \(firstRow)", true),
                 ("UPDATE \(table) SET \(count) = \(count) - 1 WHERE \(firstRow)", false),
-                ("INSERT INTO \(table) SELECT \(otherYear) FROM \(table) WHERE \(firstRow)", false),
+                ("INSERT INTO \(table) SELECT \(otherKey) FROM \(table) WHERE \(firstRow)", false),
             ]
             for (edit, throughCheck) in edits {
                 try db.execute("SAVEPOINT tamper")
@@ -962,6 +1012,8 @@ struct CountTableTests {
         #expect(try CountCheck.total(db, "state_case_counts", "cases") == cases)
         #expect(try CountCheck.total(db, "state_victim_counts", "victims") == victims)
         #expect(try CountCheck.total(db, "state_case_venue_counts", "cases")
+            == db.scalarInt("SELECT count(*) FROM case_venues"))
+        #expect(try CountCheck.total(db, "county_case_venue_counts", "cases")
             == db.scalarInt("SELECT count(*) FROM case_venues"))
         #expect(try DatabaseCheck.run(db).isOK)
         try CountCheck.verify(db, "after migration 0003 of an htdb 0.1.0 database")

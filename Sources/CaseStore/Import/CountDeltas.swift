@@ -6,8 +6,8 @@ import SQLite
 /// at most as many as the count tables have rows (thousands, not one per row).
 ///
 /// Each table's combinations have as many counters as the table has count columns (`CountTable.countColumns`): one
-/// for `state_case_counts` and `state_victim_counts`; `cases`, `victims` and one per victim term for `case_counts`
-/// and `state_case_venue_counts`.
+/// for `state_case_counts` and `state_victim_counts`; `cases`, `victims` and one per victim term for `case_counts`,
+/// `state_case_venue_counts` and `county_case_venue_counts`.
 struct CountDeltas {
     struct Key: Equatable {
         /// Equal when every field is: compared as the two packed words (nine field comparisons were a measurable
@@ -167,8 +167,9 @@ struct CountDeltas {
     private var changes = 0
 
     /// The case counted last: its key in `case_counts`, its venues, and what its row and victims change in its
-    /// wide combinations (`case_counts` and each venue's in `state_case_venue_counts`) so far. A case's victims
-    /// share its keys, so these changes go to the maps (or the journal) once per case, not once per victim and key.
+    /// wide combinations (`case_counts`, and each venue's in `state_case_venue_counts` and
+    /// `county_case_venue_counts`) so far. A case's victims share its keys, so these changes go to the maps (or the
+    /// journal) once per case, not once per victim and key.
     private var openKey: Key?
     private var openVenues = VenueSet()
     private var openDeltas = [Int32](repeating: 0, count: CountTable.cases.countColumns.count)
@@ -183,6 +184,7 @@ struct CountDeltas {
     private static let stateCasesTable = CountTable.allCases.firstIndex(of: .stateCases)!
     private static let venuesTable = CountTable.allCases.firstIndex(of: .stateCaseVenues)!
     private static let victimsTable = CountTable.allCases.firstIndex(of: .stateVictims)!
+    private static let countyVenuesTable = CountTable.allCases.firstIndex(of: .countyCaseVenues)!
 
     private mutating func add(_ sign: Int32, to key: Key, in table: Int) {
         if journaling {
@@ -218,21 +220,29 @@ struct CountDeltas {
         guard let countyKey = openKey else { return }
         openKey = nil
         guard openDeltas.contains(where: { $0 != 0 }) else { return }
+        // state_case_venue_counts has no county; county_case_venue_counts no year and no type.
         var venueKey = countyKey
         venueKey.county = -1
+        var countyVenueKey = countyKey
+        countyVenueKey.year = 0
+        countyVenueKey.type = 0
         if journaling {
             let deltasAt = journalDeltas.count
             journalDeltas.append(contentsOf: openDeltas)
             wideJournal.append((Self.casesTable, countyKey, deltasAt))
             for venue in openVenues {
                 venueKey.venue = UInt8(truncatingIfNeeded: venue)
+                countyVenueKey.venue = venueKey.venue
                 wideJournal.append((Self.venuesTable, venueKey, deltasAt))
+                if openDeltas[0] != 0 { journal.append((Self.countyVenuesTable, countyVenueKey, openDeltas[0])) }
             }
         } else {
             maps[Self.casesTable].add(openDeltas[...], to: countyKey)
             for venue in openVenues {
                 venueKey.venue = UInt8(truncatingIfNeeded: venue)
+                countyVenueKey.venue = venueKey.venue
                 maps[Self.venuesTable].add(openDeltas[...], to: venueKey)
+                if openDeltas[0] != 0 { maps[Self.countyVenuesTable].add(openDeltas[0], to: countyVenueKey) }
             }
         }
         for index in openDeltas.indices { openDeltas[index] = 0 }
@@ -450,16 +460,27 @@ struct CountDeltas {
     /// taken back), are updated one by one.
     mutating func write(to db: Connection) throws {
         settleOpenCase()
-        for (table, map) in zip(CountTable.allCases, maps) {
+        for (index, table) in CountTable.allCases.enumerated() {
+            // Each map is let go as soon as it is written, and its keys sorted in place: the peak memory of an import
+            // is here, with every map at its largest.
+            let map = maps[index]
+            maps[index] = CountMap(width: map.width)
+            // In the tables' primary-key order, so the upserts walk their B-trees forward.
+            var entries = map.entries
+            if table.byYearAndType {
+                entries.sort { $0.key.packed < $1.key.packed }
+            } else {
+                // county_case_venue_counts: county, venue, state.
+                entries.sort { ($0.key.county, $0.key.venue, $0.key.state) < ($1.key.county, $1.key.venue, $1.key.state) }
+            }
             let counts = table.countColumns
             let add = BulkInsert(db, "INSERT INTO \(table.name) (\((table.keyColumns + counts).joined(separator: ", ")))",
                                  columns: table.keyColumns.count + counts.count,
                                  tail: "ON CONFLICT (\(table.keyColumns.joined(separator: ", "))) DO UPDATE SET "
                                      + counts.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
             let update = try db.prepare(table.updateSQL)
-            // In the tables' primary-key order, so the upserts walk their B-trees forward.
             var fellToZero = false
-            for (key, entry) in map.entries.sorted(by: { $0.key.packed < $1.key.packed }) {
+            for (key, entry) in entries {
                 let deltas = map.counters(entry)
                 if deltas.allSatisfy({ $0 == 0 }) { continue }
                 if deltas.allSatisfy({ $0 >= 0 }) {
@@ -488,7 +509,6 @@ struct CountDeltas {
             // Only a negative change can leave a combination at zero (otherwise a scan of the table for nothing).
             if fellToZero { try db.execute("DELETE FROM \(table.name) WHERE \(counts[0]) = 0") }
         }
-        maps = CountTable.allCases.map { CountMap(width: $0.countColumns.count) }
         changes = 0
     }
 
@@ -497,8 +517,10 @@ struct CountDeltas {
     private func forEachKeyValue(_ key: Key, _ table: CountTable, _ body: (SQLValue) throws -> Void) rethrows {
         try body(.text(Self.stateCode(key.state)))
         if table.byCounty { try body(.text(Self.countyCode(key.county))) }
-        try body(.integer(Int64(key.year)))
-        try body(.text(Self.code(key.type, in: Self.typeCodes)))
+        if table.byYearAndType {
+            try body(.integer(Int64(key.year)))
+            try body(.text(Self.code(key.type, in: Self.typeCodes)))
+        }
         if table.byVenue { try body(.integer(Int64(key.venue))) }
         if table.victims == .keyColumns {
             try body(.text(Self.code(key.gender, in: Self.genderCodes)))

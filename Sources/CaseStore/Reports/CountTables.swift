@@ -1,8 +1,9 @@
 import SQLite
 
-/// The four count tables the reports read (`Migrations/0003_count_tables.sql`, widened by
-/// `0005_victim_term_counts.sql`): cases and their victims by county, cases by state, cases and their victims by
-/// state and venue, victims by state with their gender, age group and citizenship. Each holds, for every combination
+/// The five count tables the reports read (`Migrations/0003_count_tables.sql`, widened by
+/// `0005_victim_term_counts.sql`, and `0009_county_venue_counts.sql`): cases and their victims by county, cases by
+/// state, cases and their victims by state and venue, victims by state with their gender, age group and
+/// citizenship, and cases and their victims by county and venue (with no year or type). Each holds, for every combination
 /// of its key columns that occurs, how many cases or victims have it; they are derived data that the importer and
 /// batch deletion keep equal to the stored rows in the same transaction, and `htdb check` recomputes.
 struct CountTable: Hashable, Sendable, CaseIterable {
@@ -18,6 +19,9 @@ struct CountTable: Hashable, Sendable, CaseIterable {
 
     let name: String
     let byCounty: Bool
+    /// Whether year and trafficking type are key columns (all but `county_case_venue_counts`, which also counts no
+    /// victims; see `Migrations/0009_county_venue_counts.sql`).
+    var byYearAndType = true
     let byVenue: Bool
     let victims: VictimCounts
 
@@ -27,17 +31,22 @@ struct CountTable: Hashable, Sendable, CaseIterable {
                                             victims: .termColumns)
     static let stateVictims = CountTable(name: "state_victim_counts", byCounty: false, byVenue: false,
                                          victims: .keyColumns)
-    static let allCases: [CountTable] = [cases, stateCases, stateCaseVenues, stateVictims]
+    static let countyCaseVenues = CountTable(name: "county_case_venue_counts", byCounty: true, byYearAndType: false,
+                                             byVenue: true, victims: .none)
+    static let allCases: [CountTable] = [cases, stateCases, stateCaseVenues, stateVictims, countyCaseVenues]
 
-    /// The smallest table from which a report counting `unit`, with or without venue and county (as dimensions or
-    /// filters) and with `victimDimensions` victim dimensions, is a sum; nil when none is (it is counted from the
-    /// stored rows): county and venue together, or a county or venue with two or more victim dimensions.
-    static func covering(unit: Report.Unit, venue: Bool, county: Bool, victimDimensions: Int = 0) -> CountTable? {
+    /// The smallest table from which a report counting `unit`, with or without venue, county, and year or type (as
+    /// dimensions or filters) and with `victimDimensions` victim dimensions, is a sum; nil when none is (it is
+    /// counted from the stored rows): county and venue together with a year or a type, or a county or venue with
+    /// two or more victim dimensions.
+    static func covering(unit: Report.Unit, venue: Bool, county: Bool, yearOrType: Bool,
+                         victimDimensions: Int = 0) -> CountTable? {
+        if !venue && !county { return unit == .cases ? stateCases : stateVictims }
+        if unit == .victims && victimDimensions > 1 { return nil }
         switch (venue, county) {
-        case (true, true): nil
-        case (false, false): unit == .cases ? stateCases : stateVictims
-        case (let venue, _):
-            unit == .victims && victimDimensions > 1 ? nil : venue ? stateCaseVenues : cases
+        case (true, true): return yearOrType || unit == .victims ? nil : countyCaseVenues
+        case (true, false): return stateCaseVenues
+        default: return cases
         }
     }
 
@@ -76,11 +85,12 @@ struct CountTable: Hashable, Sendable, CaseIterable {
         }
     }
 
-    /// The key columns, in primary-key order.
+    /// The key columns: the primary key's, in its order but for `county_case_venue_counts`, whose primary key starts
+    /// with the county (see `CountDeltas.write`).
     var keyColumns: [String] {
         var columns = ["state"]
         if byCounty { columns.append("county_fips") }
-        columns += ["year", "trafficking_type"]
+        if byYearAndType { columns += ["year", "trafficking_type"] }
         if byVenue { columns.append("venue_id") }
         if victims == .keyColumns { columns += ["gender", "age_group", "citizenship"] }
         return columns

@@ -42,12 +42,14 @@ public struct Report: Sendable, Equatable {
         let unit: Unit = dimensions.contains(where: \.isVictimDimension) ? .victims : .cases
         let needsCounty = filters.countyFIPS != nil || dimensions.contains(.county)
         let needsVenue = filters.venue != nil || dimensions.contains(.venue)
+        let needsYearOrType = filters.years != nil || filters.type != nil || dimensions.contains(.year)
+            || dimensions.contains(.type)
         let victimDimensions = dimensions.filter(\.isVictimDimension).count
         // The other venues of the cases that have the filter's venue (--by venue --venue X) are not in the count
         // tables, nor are countries and nationalities.
         var (totalSQL, sql, arguments) =
             if let table = CountTable.covering(unit: unit, venue: needsVenue, county: needsCounty,
-                                               victimDimensions: victimDimensions),
+                                               yearOrType: needsYearOrType, victimDimensions: victimDimensions),
                !(filters.venue != nil && dimensions.contains(.venue)),
                filters.country == nil, !dimensions.contains(where: \.needsStoredRows) {
                 countTableQueries(dimensions, unit: unit, table: table, filters: filters)
@@ -131,16 +133,17 @@ public struct Report: Sendable, Equatable {
     /// dimension, a case with several venues still counts once in the total); nil when none has them.
     private static func countTableTotal(unit: Unit, filters: ReportFilters) -> (sql: String, arguments: [SQLValue])? {
         guard filters.country == nil,
-              let table = CountTable.covering(unit: unit, venue: filters.venue != nil, county: filters.countyFIPS != nil)
+              let table = CountTable.covering(unit: unit, venue: filters.venue != nil, county: filters.countyFIPS != nil,
+                                              yearOrType: filters.years != nil || filters.type != nil)
         else { return nil }
         let (conditions, arguments) = filters.sql(on: .countTable)
         return ("SELECT coalesce(sum(\(table.countColumn(unit))), 0) FROM \(table.name) WHERE \(conditions)", arguments)
     }
 
     /// The same counted over the stored rows, for what the count tables cannot give: a county or venue with two
-    /// victim dimensions, county and venue together (a county scope is a range of the `cases_by_place` index), the
-    /// other venues of the cases that have the filter's venue (`--by venue --venue X`), and anything by country or
-    /// nationality or with a country filter.
+    /// victim dimensions, county and venue together with a year or a type (a county scope is a range of the
+    /// `cases_by_place` index), the other venues of the cases that have the filter's venue (`--by venue --venue X`),
+    /// and anything by country or nationality or with a country filter.
     private static func rowQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
         // The rows are driven by the cases in scope, or, for a venue filter alone with no dimension of the case
