@@ -83,6 +83,7 @@ echo "reports ..." >&2
 # the same file (raw labels, no normalization: a speed reference, not the same figures). Venues are split with
 # json_each; victims are the rows with a victim column.
 FLAT_VENUES="json_each('[\"' || replace(venues, ';', '\",\"') || '\"]')"
+HOTEL="(venues LIKE '%hotel_motel%' OR venues LIKE '%Hotel/Motel%' OR venues LIKE '%Hotels/Motels%')"
 VICTIM_ROWS="(victim_id != '' OR victim_gender != '' OR victim_age_group != '' OR victim_age != '' OR victim_citizenship != '')"
 REPORTS=(
     "--by type|SELECT trafficking_type, count(DISTINCT case_id) FROM flat GROUP BY 1"
@@ -100,6 +101,10 @@ REPORTS=(
     "--by gender --state CA --county 06037|SELECT victim_gender, count(*) FROM flat WHERE state = 'CA' AND county IN ('Los Angeles', 'Los Angeles County', '06037') AND $VICTIM_ROWS GROUP BY 1"
     "--by venue,gender|SELECT value, victim_gender, count(*) FROM flat, $FLAT_VENUES WHERE venues != '' AND $VICTIM_ROWS GROUP BY 1, 2"
     "--by county,gender|SELECT state, county, victim_gender, count(*) FROM flat WHERE $VICTIM_ROWS GROUP BY 1, 2, 3"
+    "--by county,venue|SELECT state, county, value, count(DISTINCT case_id) FROM flat, $FLAT_VENUES WHERE venues != '' GROUP BY 1, 2, 3"
+    "--by county --venue hotel_motel|SELECT state, county, count(DISTINCT case_id) FROM flat WHERE $HOTEL GROUP BY 1, 2"
+    "--by county,venue --year 2021|SELECT state, county, value, count(DISTINCT case_id) FROM flat, $FLAT_VENUES WHERE venues != '' AND reported_on LIKE '2021%' GROUP BY 1, 2, 3"
+    "--by county,gender --venue hotel_motel|SELECT state, county, victim_gender, count(*) FROM flat WHERE $HOTEL AND $VICTIM_ROWS GROUP BY 1, 2, 3"
 )
 REPORT_ROWS=""
 for entry in "${REPORTS[@]}"; do
