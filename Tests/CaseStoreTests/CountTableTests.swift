@@ -619,11 +619,10 @@ struct CountTableTests {
             + "WHERE x.case_id = c.id)") ?? 0 > 0)
     }
 
-    /// Victims by county or by venue with one victim dimension, in either order and under county, venue and other
-    /// filters, are sums over the count tables (no statement of the report reads `victims`), and equal what the
-    /// stored rows give.
-    @Test func victimsByCountyOrVenueAreSumsOfTheCountTables() throws {
-        try importBoth()
+    /// Makes each report on the imported files, checks it against the figures of the stored rows (in a scope that
+    /// is not empty), and hands `tablesRead` the tables its statements read, with a label for expectations.
+    private func checkReports(_ reports: [([CaseStore.Dimension], ReportFilters)],
+                              tablesRead check: (Set<String>, String) -> Void) throws {
         let db = try self.db
         let labels = Report.Labels(geography: try Geography(db))
         nonisolated(unsafe) var tablesRead: Set<String> = []
@@ -632,7 +631,24 @@ struct CountTableTests {
             return .allow
         }
         defer { try? db.setAuthorizer(nil) }
-        let reports: [([CaseStore.Dimension], ReportFilters)] = [
+        for (dimensions, filters) in reports {
+            tablesRead = []
+            let report = try Report.make(by: dimensions, filters: filters, suppression: .hotline, in: db,
+                                         labels: labels)
+            let label = "by \(dimensions) \(filters) read \(tablesRead.sorted())"
+            check(tablesRead, label)
+            let expected = try StoredRows.figures(by: dimensions, filters: filters, in: db)
+            #expect(Figures(report) == expected, "\(label)")
+            #expect(expected.total > 0 && !expected.lines.isEmpty, "\(label): empty scope")
+        }
+    }
+
+    /// Victims by county or by venue with one victim dimension, in either order and under county, venue and other
+    /// filters, are sums over the count tables (no statement of the report reads `victims`), and equal what the
+    /// stored rows give.
+    @Test func victimsByCountyOrVenueAreSumsOfTheCountTables() throws {
+        try importBoth()
+        try checkReports([
             ([.county, .gender], ReportFilters()),
             ([.gender, .county], ReportFilters(years: 2020...2022)),
             ([.ageGroup], ReportFilters(state: "CA", countyFIPS: "06037")),
@@ -641,17 +657,9 @@ struct CountTableTests {
             ([.citizenship, .venue], ReportFilters(state: "CA")),
             ([.gender], ReportFilters(venue: CountCheck.hotel)),
             ([.type, .gender], ReportFilters(venue: CountCheck.agriculture)),
-        ]
-        for (dimensions, filters) in reports {
-            tablesRead = []
-            let report = try Report.make(by: dimensions, filters: filters, suppression: .hotline, in: db,
-                                         labels: labels)
-            #expect(!tablesRead.contains("victims") && !tablesRead.contains("cases"),
-                    "by \(dimensions) \(filters) read \(tablesRead.sorted())")
-            #expect(tablesRead.contains("case_counts") || tablesRead.contains("state_case_venue_counts"))
-            let expected = try StoredRows.figures(by: dimensions, filters: filters, in: db)
-            #expect(Figures(report) == expected, "by \(dimensions) \(filters)")
-            #expect(expected.total > 0 && !expected.lines.isEmpty, "by \(dimensions) \(filters): empty scope")
+        ]) { tablesRead, label in
+            #expect(!tablesRead.contains("victims") && !tablesRead.contains("cases"), "\(label)")
+            #expect(tablesRead.contains("case_counts") || tablesRead.contains("state_case_venue_counts"), "\(label)")
         }
     }
 
@@ -660,21 +668,17 @@ struct CountTableTests {
     /// they are counted from the rows. Both equal what the stored rows give.
     @Test func countyAndVenueTogetherAreSumsOfTheirCountTable() throws {
         try importBoth()
-        let db = try self.db
-        let labels = Report.Labels(geography: try Geography(db))
-        nonisolated(unsafe) var tablesRead: Set<String> = []
-        try db.setAuthorizer { request in
-            if request.action == AuthorizerRequest.read, let table = request.first { tablesRead.insert(table) }
-            return .allow
-        }
-        defer { try? db.setAuthorizer(nil) }
-        let fromCountTable: [([CaseStore.Dimension], ReportFilters)] = [
+        try checkReports([
             ([.county, .venue], ReportFilters()),
             ([.venue, .county], ReportFilters(state: "CA")),
             ([.county], ReportFilters(venue: CountCheck.hotel)),
             ([.venue], ReportFilters(state: "TX", countyFIPS: "48201")),
-        ]
-        let fromRows: [([CaseStore.Dimension], ReportFilters)] = [
+        ]) { tablesRead, label in
+            #expect(tablesRead.contains("county_case_venue_counts"), "\(label)")
+            #expect(!tablesRead.contains("cases") && !tablesRead.contains("case_venues")
+                && !tablesRead.contains("victims"), "\(label)")
+        }
+        try checkReports([
             ([.county, .venue], ReportFilters(years: 2021...2021)),
             ([.venue, .county], ReportFilters(type: .sex)),
             ([.county, .year], ReportFilters(venue: CountCheck.onlineAd)),
@@ -682,23 +686,9 @@ struct CountTableTests {
             ([.ageGroup, .venue], ReportFilters(state: "CA", countyFIPS: "06037")),
             // The other venues of the cases that have the filter's venue.
             ([.venue], ReportFilters(countyFIPS: "32003", venue: CountCheck.hotel)),
-        ]
-        for ((dimensions, filters), summed) in fromCountTable.map({ ($0, true) }) + fromRows.map({ ($0, false) }) {
-            tablesRead = []
-            let report = try Report.make(by: dimensions, filters: filters, suppression: .hotline, in: db,
-                                         labels: labels)
-            let label = "by \(dimensions) \(filters) read \(tablesRead.sorted())"
-            if summed {
-                #expect(tablesRead.contains("county_case_venue_counts"), "\(label)")
-                #expect(!tablesRead.contains("cases") && !tablesRead.contains("case_venues")
-                    && !tablesRead.contains("victims"), "\(label)")
-            } else {
-                // (The total of cases with a county and a venue filter is still summed from the count table.)
-                #expect(tablesRead.contains("case_venues"), "\(label)")
-            }
-            let expected = try StoredRows.figures(by: dimensions, filters: filters, in: db)
-            #expect(Figures(report) == expected, "\(label)")
-            #expect(expected.total > 0 && !expected.lines.isEmpty, "\(label): empty scope")
+        ]) { tablesRead, label in
+            // (The total of cases with a county and a venue filter is still summed from the count table.)
+            #expect(tablesRead.contains("case_venues"), "\(label)")
         }
     }
 
