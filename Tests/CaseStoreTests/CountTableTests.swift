@@ -385,7 +385,7 @@ private enum StoredRows {
 
 private enum CountCheck {
     /// The count tables of the schema (case_counts, state_case_counts, state_case_venue_counts,
-    /// state_victim_counts and county_case_venue_counts).
+    /// state_victim_counts, county_case_venue_counts and case_venue_pair_counts).
     static func tableNames(_ db: Connection) throws -> [String] {
         let names = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '%\\_counts' "
             + "ESCAPE '\\' ORDER BY name").allRows().map { row -> String in
@@ -393,7 +393,7 @@ private enum CountCheck {
             return "?"
         }
         #expect(Set(["case_counts", "state_case_counts", "state_case_venue_counts", "state_victim_counts",
-                     "county_case_venue_counts"]).isSubset(of: names), "\(names)")
+                     "county_case_venue_counts", "case_venue_pair_counts"]).isSubset(of: names), "\(names)")
         return names
     }
 
@@ -440,6 +440,7 @@ private enum CountCheck {
         ReportFilters(state: "CA", countyFIPS: "06037"),
         ReportFilters(years: 2019...2021, state: "TX", countyFIPS: "48201", type: .sexAndLabor),
         ReportFilters(type: .labor, venue: agriculture),
+        ReportFilters(venue: hotel),
         ReportFilters(state: "NV", countyFIPS: "32003", venue: hotel),
     ]
 
@@ -690,6 +691,35 @@ struct CountTableTests {
             // (The total of cases with a county and a venue filter is still summed from the count table.)
             #expect(tablesRead.contains("case_venues"), "\(label)")
         }
+    }
+
+    /// Cases by venue with a venue filter (the venues of the cases that have it), with no state or county, are sums
+    /// over case_venue_pair_counts; with a state, a county or counting victims they are counted from the rows. Both
+    /// equal what the stored rows give.
+    @Test func venuesOfAVenuesCasesAreSumsOfThePairTable() throws {
+        try importBoth()
+        try checkReports([
+            ([.venue], ReportFilters(venue: CountCheck.hotel)),
+            ([.type, .venue], ReportFilters(venue: CountCheck.onlineAd)),
+            ([.venue], ReportFilters(years: 2020...2022, type: .sex, venue: CountCheck.hotel)),
+            ([.year, .venue], ReportFilters(venue: CountCheck.agriculture)),
+        ]) { tablesRead, label in
+            #expect(tablesRead.contains("case_venue_pair_counts"), "\(label)")
+            #expect(!tablesRead.contains("cases") && !tablesRead.contains("case_venues")
+                && !tablesRead.contains("victims"), "\(label)")
+        }
+        try checkReports([
+            ([.venue, .county], ReportFilters(venue: CountCheck.hotel)),
+            ([.venue, .state], ReportFilters(type: .sex, venue: CountCheck.hotel)),
+            ([.year, .venue], ReportFilters(state: "CA", venue: CountCheck.agriculture)),
+            ([.venue, .gender], ReportFilters(venue: CountCheck.onlineAd)),
+        ]) { tablesRead, label in
+            #expect(!tablesRead.contains("case_venue_pair_counts") && tablesRead.contains("case_venues"),
+                    "\(label)")
+        }
+        // Some case has two of the venues above, so the pairs are not all of one venue with itself.
+        #expect(try self.db.scalarInt(
+            "SELECT count(*) FROM case_venue_pair_counts WHERE venue_id != with_venue_id") ?? 0 > 0)
     }
 
     // MARK: c: rejected cases under skip
@@ -1005,6 +1035,10 @@ struct CountTableTests {
             == db.scalarInt("SELECT count(*) FROM case_venues"))
         #expect(try CountCheck.total(db, "county_case_venue_counts", "cases")
             == db.scalarInt("SELECT count(*) FROM case_venues"))
+        #expect(try db.scalarInt("SELECT sum(cases) FROM case_venue_pair_counts WHERE venue_id = with_venue_id")
+            == db.scalarInt("SELECT count(*) FROM case_venues"))
+        #expect(try CountCheck.total(db, "case_venue_pair_counts", "cases")
+            == db.scalarInt("SELECT sum(n * n) FROM (SELECT count(*) AS n FROM case_venues GROUP BY case_id)"))
         #expect(try DatabaseCheck.run(db).isOK)
         try CountCheck.verify(db, "after migration 0003 of an htdb 0.1.0 database")
     }
@@ -1016,7 +1050,9 @@ struct CountMapTests {
     /// of them, against a plain dictionary keyed by the same fields: through several growths, every key keeps
     /// exactly its sums, counter by counter.
     @Test func everyKeyKeepsItsSumsThroughGrowth() {
-        struct Fields: Hashable { var state: UInt16, county: Int32, year: Int16, type, venue, gender, age, citizenship: UInt8 }
+        struct Fields: Hashable {
+            var state: UInt16, county: Int32, year: Int16, type, venue, gender, age, citizenship, withVenue: UInt8
+        }
         let width = CountTable.cases.countColumns.count
         var random = SeededGenerator(seed: 7)
         var map = CountDeltas.CountMap(width: width)
@@ -1027,10 +1063,11 @@ struct CountMapTests {
                 county: random.chance(0.1) ? Int32([1001, 6037, 72153, 78030, 99999].randomElement(using: &random)!)
                     : Int32(random.int(-1...40)),
                 year: Int16(random.int(2019...2022)), type: UInt8(random.int(0...3)), venue: UInt8(random.int(0...37)),
-                gender: UInt8(random.int(0...4)), age: UInt8(random.int(0...2)), citizenship: UInt8(random.int(0...3)))
+                gender: UInt8(random.int(0...4)), age: UInt8(random.int(0...2)), citizenship: UInt8(random.int(0...3)),
+                withVenue: random.chance(0.5) ? 0 : UInt8(random.int(1...37)))
             let key = CountDeltas.Key(state: fields.state, county: fields.county, year: fields.year, type: fields.type,
                                       venue: fields.venue, gender: fields.gender, ageGroup: fields.age,
-                                      citizenship: fields.citizenship)
+                                      citizenship: fields.citizenship, withVenue: fields.withVenue)
             var sums = expected[fields] ?? Array(repeating: 0, count: width)
             if random.chance(0.5) {
                 let delta = Int32(random.chance(0.2) ? -1 : random.int(1...3))
@@ -1052,7 +1089,8 @@ struct CountMapTests {
         #expect(map.entries.count == expected.count)
         for (key, entry) in map.entries {
             let fields = Fields(state: key.state, county: key.county, year: key.year, type: key.type, venue: key.venue,
-                                gender: key.gender, age: key.ageGroup, citizenship: key.citizenship)
+                                gender: key.gender, age: key.ageGroup, citizenship: key.citizenship,
+                                withVenue: key.withVenue)
             #expect(expected[fields] == Array(map.counters(entry)))
         }
     }
@@ -1063,16 +1101,21 @@ struct CountMapTests {
         for county in [Int32(-1), 0, 1001, 99999, 0xFF_FFFE] {
             for year in [Int16(1), 2021, 9999] {
                 let key = CountDeltas.Key(state: 0x5A5A, county: county, year: year, type: 255, venue: 33, gender: 3,
-                                          ageGroup: 2, citizenship: 255)
+                                          ageGroup: 2, citizenship: 255, withVenue: 63)
                 let back = CountDeltas.Key(packed: key.packed)
                 #expect(back == key)
                 #expect(back.county == county && back.year == year)
                 #expect(back.state == 0x5A5A && back.type == 255 && back.venue == 33 && back.gender == 3
-                        && back.ageGroup == 2 && back.citizenship == 255)
+                        && back.ageGroup == 2 && back.citizenship == 255 && back.withVenue == 63)
             }
         }
         #expect(CountDeltas.Key(state: 0x4341, county: 6037, year: 2021, type: 0)
                     != CountDeltas.Key(state: 0x4341, county: 6037, year: 2021, type: 0, venue: 1))
+        #expect(CountDeltas.Key(state: 0x4341, county: -1, year: 2021, type: 0, venue: 2, withVenue: 1)
+                    != CountDeltas.Key(state: 0x4341, county: -1, year: 2021, type: 0, venue: 1, withVenue: 2))
+        // Packed in the pair table's key order: venue, then the second venue.
+        #expect(CountDeltas.Key(state: 0x4341, county: -1, year: 2021, type: 0, venue: 1, withVenue: 9).packed
+                    < CountDeltas.Key(state: 0x4341, county: -1, year: 2021, type: 0, venue: 2, withVenue: 1).packed)
     }
 
     @Test func anEmptyMapHasNoEntries() {

@@ -8,6 +8,7 @@ import SQLite
 /// Each table's combinations have as many counters as the table has count columns (`CountTable.countColumns`): one
 /// for `state_case_counts` and `state_victim_counts`; `cases`, `victims` and one per victim term for `case_counts`,
 /// `state_case_venue_counts` and `county_case_venue_counts`.
+/// (`county_case_venue_counts` and `case_venue_pair_counts` have `cases` alone.)
 struct CountDeltas {
     struct Key: Equatable {
         /// Equal when every field is: compared as the two packed words (nine field comparisons were a measurable
@@ -25,6 +26,8 @@ struct CountDeltas {
         var gender: UInt8 = 0
         var ageGroup: UInt8 = 0
         var citizenship: UInt8 = 0
+        /// A case's second venue in `case_venue_pair_counts`; 0 for none.
+        var withVenue: UInt8 = 0
 
         /// A cheap hash of the fields (the packed words through MurmurHash3's finalizer): keys are looked up for
         /// every case and victim stored, and Swift's seeded Hasher was a measurable part of an import.
@@ -47,7 +50,8 @@ struct CountDeltas {
         var packed: (UInt64, UInt64) {
             (UInt64(state) << 48 | UInt64(UInt32(bitPattern: county &+ 1) & 0xFF_FFFF) << 24
                 | UInt64(UInt16(bitPattern: year)) << 8 | UInt64(type),
-             UInt64(venue) << 24 | UInt64(gender) << 16 | UInt64(ageGroup) << 8 | UInt64(citizenship))
+             UInt64(venue) << 32 | UInt64(gender) << 24 | UInt64(ageGroup) << 16 | UInt64(citizenship) << 8
+                | UInt64(withVenue))
         }
     }
 
@@ -185,6 +189,7 @@ struct CountDeltas {
     private static let venuesTable = CountTable.allCases.firstIndex(of: .stateCaseVenues)!
     private static let victimsTable = CountTable.allCases.firstIndex(of: .stateVictims)!
     private static let countyVenuesTable = CountTable.allCases.firstIndex(of: .countyCaseVenues)!
+    private static let venuePairsTable = CountTable.allCases.firstIndex(of: .caseVenuePairs)!
 
     private mutating func add(_ sign: Int32, to key: Key, in table: Int) {
         if journaling {
@@ -262,6 +267,14 @@ struct CountDeltas {
         openDeltas[0] += sign
         key.county = -1
         add(sign, to: key, in: Self.stateCasesTable)
+        key.state = 0
+        for venue in venues {
+            key.venue = UInt8(truncatingIfNeeded: venue)
+            for other in venues {
+                key.withVenue = UInt8(truncatingIfNeeded: other)
+                add(sign, to: key, in: Self.venuePairsTable)
+            }
+        }
         changes += 1
     }
 
@@ -515,13 +528,14 @@ struct CountDeltas {
     /// A key's column values for `table`, in its key-column order, one by one (no array per key: there can be
     /// tens of thousands of keys).
     private func forEachKeyValue(_ key: Key, _ table: CountTable, _ body: (SQLValue) throws -> Void) rethrows {
-        try body(.text(Self.stateCode(key.state)))
+        if table.byState { try body(.text(Self.stateCode(key.state))) }
         if table.byCounty { try body(.text(Self.countyCode(key.county))) }
         if table.byYearAndType {
             try body(.integer(Int64(key.year)))
             try body(.text(Self.code(key.type, in: Self.typeCodes)))
         }
         if table.byVenue { try body(.integer(Int64(key.venue))) }
+        if table.byVenuePair { try body(.integer(Int64(key.withVenue))) }
         if table.victims == .keyColumns {
             try body(.text(Self.code(key.gender, in: Self.genderCodes)))
             try body(.text(Self.code(key.ageGroup, in: Self.ageGroupCodes)))
@@ -538,7 +552,8 @@ extension CountDeltas.Key {
                   county: Int32(truncatingIfNeeded: (first >> 24) & 0xFF_FFFF) - 1,
                   year: Int16(bitPattern: UInt16(truncatingIfNeeded: first >> 8)),
                   type: UInt8(truncatingIfNeeded: first),
-                  venue: UInt8(truncatingIfNeeded: second >> 24), gender: UInt8(truncatingIfNeeded: second >> 16),
-                  ageGroup: UInt8(truncatingIfNeeded: second >> 8), citizenship: UInt8(truncatingIfNeeded: second))
+                  venue: UInt8(truncatingIfNeeded: second >> 32), gender: UInt8(truncatingIfNeeded: second >> 24),
+                  ageGroup: UInt8(truncatingIfNeeded: second >> 16), citizenship: UInt8(truncatingIfNeeded: second >> 8),
+                  withVenue: UInt8(truncatingIfNeeded: second))
     }
 }

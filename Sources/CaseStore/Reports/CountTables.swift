@@ -1,11 +1,12 @@
 import SQLite
 
-/// The five count tables the reports read (`Migrations/0003_count_tables.sql`, widened by
-/// `0005_victim_term_counts.sql`, and `0009_county_venue_counts.sql`): cases and their victims by county, cases by
-/// state, cases and their victims by state and venue, victims by state with their gender, age group and
-/// citizenship, and cases and their victims by county and venue (with no year or type). Each holds, for every combination
-/// of its key columns that occurs, how many cases or victims have it; they are derived data that the importer and
-/// batch deletion keep equal to the stored rows in the same transaction, and `htdb check` recomputes.
+/// The six count tables the reports read (`Migrations/0003_count_tables.sql`, widened by
+/// `0005_victim_term_counts.sql`, then `0009_county_venue_counts.sql` and `0010_venue_pair_counts.sql`): cases and
+/// their victims by county, cases by state, cases and their victims by state and venue, victims by state with their
+/// gender, age group and citizenship, cases by county and venue (with no year or type), and cases by year, type,
+/// venue and each venue they also have (with no state). Each holds, for every combination of its key columns that occurs, how many cases
+/// or victims have it; they are derived data that the importer and batch deletion keep equal to the stored rows in
+/// the same transaction, and `htdb check` recomputes.
 struct CountTable: Hashable, Sendable, CaseIterable {
     /// How a table counts victims.
     enum VictimCounts: Hashable, Sendable {
@@ -18,11 +19,16 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     }
 
     let name: String
+    /// Whether the state is a key column (all but `case_venue_pair_counts`).
+    var byState = true
     let byCounty: Bool
     /// Whether year and trafficking type are key columns (all but `county_case_venue_counts`, which also counts no
     /// victims; see `Migrations/0009_county_venue_counts.sql`).
     var byYearAndType = true
     let byVenue: Bool
+    /// Whether the key has a second venue, `with_venue_id` (`case_venue_pair_counts`): a case counts under
+    /// each pair of its venues.
+    var byVenuePair = false
     let victims: VictimCounts
 
     static let cases = CountTable(name: "case_counts", byCounty: true, byVenue: false, victims: .termColumns)
@@ -33,14 +39,19 @@ struct CountTable: Hashable, Sendable, CaseIterable {
                                          victims: .keyColumns)
     static let countyCaseVenues = CountTable(name: "county_case_venue_counts", byCounty: true, byYearAndType: false,
                                              byVenue: true, victims: .none)
-    static let allCases: [CountTable] = [cases, stateCases, stateCaseVenues, stateVictims, countyCaseVenues]
+    static let caseVenuePairs = CountTable(name: "case_venue_pair_counts", byState: false, byCounty: false,
+                                           byVenue: true, byVenuePair: true, victims: .none)
+    static let allCases: [CountTable] = [cases, stateCases, stateCaseVenues, stateVictims, countyCaseVenues,
+                                         caseVenuePairs]
 
     /// The smallest table from which a report counting `unit`, with or without venue, county, and year or type (as
     /// dimensions or filters) and with `victimDimensions` victim dimensions, is a sum; nil when none is (it is
     /// counted from the stored rows): county and venue together with a year or a type, or a county or venue with
-    /// two or more victim dimensions.
-    static func covering(unit: Report.Unit, venue: Bool, county: Bool, yearOrType: Bool,
-                         victimDimensions: Int = 0) -> CountTable? {
+    /// two or more victim dimensions. `venuePair`: venue is both a dimension and a filter (the venues of the cases
+    /// that have the filter's venue), which only cases with no state or county are summed for.
+    static func covering(unit: Report.Unit, venue: Bool, county: Bool, yearOrType: Bool, victimDimensions: Int = 0,
+                         venuePair: Bool = false, state: Bool = false) -> CountTable? {
+        if venuePair { return unit == .cases && !county && !state ? caseVenuePairs : nil }
         if !venue && !county { return unit == .cases ? stateCases : stateVictims }
         if unit == .victims && victimDimensions > 1 { return nil }
         switch (venue, county) {
@@ -73,6 +84,12 @@ struct CountTable: Hashable, Sendable, CaseIterable {
         termColumns.filter { $0.dimension == dimension }
     }
 
+    /// The table's column that holds `dimension`'s code: the venue of a pair table is the second venue of the
+    /// pair (the first is the filter's).
+    func column(_ dimension: Dimension) -> String {
+        byVenuePair && dimension == .venue ? "with_venue_id" : dimension.column
+    }
+
     /// The count column of `unit`: `cases` or `victims`.
     func countColumn(_ unit: Report.Unit) -> String { unit.rawValue }
 
@@ -88,10 +105,11 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     /// The key columns: the primary key's, in its order but for `county_case_venue_counts`, whose primary key starts
     /// with the county (see `CountDeltas.write`).
     var keyColumns: [String] {
-        var columns = ["state"]
+        var columns = byState ? ["state"] : []
         if byCounty { columns.append("county_fips") }
         if byYearAndType { columns += ["year", "trafficking_type"] }
         if byVenue { columns.append("venue_id") }
+        if byVenuePair { columns.append("with_venue_id") }
         if victims == .keyColumns { columns += ["gender", "age_group", "citizenship"] }
         return columns
     }
@@ -103,6 +121,7 @@ struct CountTable: Hashable, Sendable, CaseIterable {
             case "county_fips": "coalesce(c.county_fips, '')"
             case "state": "coalesce(c.state, '')"
             case "venue_id": "cv.venue_id"
+            case "with_venue_id": "cw.venue_id"
             case "gender", "age_group", "citizenship": "x.\(column)"
             default: "c.\(column)"
             }
@@ -113,6 +132,7 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     var aggregateSQL: String {
         var from = victims == .keyColumns ? "victims x JOIN cases c ON c.id = x.case_id" : "cases c"
         if byVenue { from += " JOIN case_venues cv ON cv.case_id = c.id" }
+        if byVenuePair { from += " JOIN case_venues cw ON cw.case_id = c.id" }
         var counts = ["count(*)"]
         if victims == .termColumns {
             // Each case's victims by term, once per case, joined to the case.

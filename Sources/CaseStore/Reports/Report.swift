@@ -45,12 +45,12 @@ public struct Report: Sendable, Equatable {
         let needsYearOrType = filters.years != nil || filters.type != nil || dimensions.contains(.year)
             || dimensions.contains(.type)
         let victimDimensions = dimensions.filter(\.isVictimDimension).count
-        // The other venues of the cases that have the filter's venue (--by venue --venue X) are not in the count
-        // tables, nor are countries and nationalities.
+        // Countries and nationalities are not in the count tables.
         var (totalSQL, sql, arguments) =
             if let table = CountTable.covering(unit: unit, venue: needsVenue, county: needsCounty,
-                                               yearOrType: needsYearOrType, victimDimensions: victimDimensions),
-               !(filters.venue != nil && dimensions.contains(.venue)),
+                                               yearOrType: needsYearOrType, victimDimensions: victimDimensions,
+                                               venuePair: filters.venue != nil && dimensions.contains(.venue),
+                                               state: filters.state != nil || dimensions.contains(.state)),
                filters.country == nil, !dimensions.contains(where: \.needsStoredRows) {
                 countTableQueries(dimensions, unit: unit, table: table, filters: filters)
             } else {
@@ -110,19 +110,19 @@ public struct Report: Sendable, Equatable {
         let total = countTableTotal(unit: unit, filters: filters)?.sql ?? ""
         guard unit == .victims, table.victims == .termColumns,
               let victimDimension = dimensions.first(where: \.isVictimDimension) else {
-            let columns = dimensions.map(\.column).joined(separator: ", ")
+            let columns = dimensions.map(table.column).joined(separator: ", ")
             return (total, "SELECT \(columns), sum(\(table.countColumn(unit))) FROM \(table.name) WHERE \(conditions) "
                         + "GROUP BY \(columns)", arguments)
         }
         // One victim dimension over a table with a column per term: the terms' columns are summed by the case
         // dimensions once (a materialized CTE), then each term's sum becomes a row of its own.
         let terms = CountTable.termColumns(of: victimDimension)
-        let groups = dimensions.filter { $0 != victimDimension }.map(\.column)
+        let groups = dimensions.filter { $0 != victimDimension }.map(table.column)
         let sums = terms.enumerated().map { index, term in "sum(\(term.column)) AS n\(index)" }
         let summed = "SELECT \((groups + sums).joined(separator: ", ")) FROM \(table.name) WHERE \(conditions)"
             + (groups.isEmpty ? "" : " GROUP BY \(groups.joined(separator: ", "))")
         let perTerm = terms.enumerated().map { index, term in
-            let columns = dimensions.map { $0 == victimDimension ? "'\(term.code)'" : $0.column }
+            let columns = dimensions.map { $0 == victimDimension ? "'\(term.code)'" : table.column($0) }
             return "SELECT \(columns.joined(separator: ", ")), n\(index) FROM summed"
         }
         return (total, "WITH summed AS MATERIALIZED (\(summed)) " + perTerm.joined(separator: " UNION ALL "),
@@ -142,8 +142,8 @@ public struct Report: Sendable, Equatable {
 
     /// The same counted over the stored rows, for what the count tables cannot give: a county or venue with two
     /// victim dimensions, county and venue together with a year or a type (a county scope is a range of the
-    /// `cases_by_place` index), the other venues of the cases that have the filter's venue (`--by venue --venue X`),
-    /// and anything by country or nationality or with a country filter.
+    /// `cases_by_place` index), the other venues of the cases that have the filter's venue (`--by venue --venue X`)
+    /// with a state, a county or victims, and anything by country or nationality or with a country filter.
     private static func rowQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
         // The rows are driven by the cases in scope, or, for a venue filter alone with no dimension of the case
