@@ -17,9 +17,10 @@ struct CountDeltas {
 
         /// The USPS code's two ASCII letters.
         var state: UInt16
-        /// The county's FIPS as a number; -1 for none.
+        /// The county's FIPS as a number (five digits); -1 for none.
         var county: Int32
         var year: Int16
+        /// The trafficking type's ordinal (below 8).
         var type: UInt8
         /// 0 for none.
         var venue: UInt8 = 0
@@ -33,8 +34,8 @@ struct CountDeltas {
         /// every case and victim stored, and Swift's seeded Hasher was a measurable part of an import.
         var mixed: Int { Self.mix(packed) }
 
-        static func mix(_ words: (UInt64, UInt64)) -> Int {
-            let (first, second) = words
+        static func mix(_ words: (UInt64, UInt32)) -> Int {
+            let (first, second) = (words.0, UInt64(words.1))
             // MurmurHash3's 64-bit finalizer: every input bit reaches the low bits the table uses.
             var hash = first ^ second &* 0x9E37_79B9_7F4A_7C15
             hash ^= hash >> 33
@@ -45,13 +46,15 @@ struct CountDeltas {
             return Int(truncatingIfNeeded: hash)
         }
 
-        /// The fields in two words, in the count tables' primary-key order (a county of -1, none, first): compared
-        /// as a pair they sort keys roughly as the tables store them.
-        var packed: (UInt64, UInt64) {
-            (UInt64(state) << 48 | UInt64(UInt32(bitPattern: county &+ 1) & 0xFF_FFFF) << 24
-                | UInt64(UInt16(bitPattern: year)) << 8 | UInt64(type),
-             UInt64(venue) << 32 | UInt64(gender) << 24 | UInt64(ageGroup) << 16 | UInt64(citizenship) << 8
-                | UInt64(withVenue))
+        /// The fields in 96 bits, in the count tables' primary-key order (a county of -1, none, first): compared
+        /// as a pair they sort keys as the tables store them (but `county_case_venue_counts`, see
+        /// `CountDeltas.write`). State 16 bits, county + 1 21 bits, year 16, type 3, venue 8; then the second venue
+        /// and the three victim terms, 8 bits each. In 12 bytes, a map's slot is 16 (24 with a second 64-bit
+        /// word: at 4,000,000 rows the maps' slots were 12 MB).
+        var packed: (UInt64, UInt32) {
+            (UInt64(state) << 48 | UInt64(UInt32(bitPattern: county &+ 1) & 0x1F_FFFF) << 27
+                | UInt64(UInt16(bitPattern: year)) << 11 | UInt64(type & 0x7) << 8 | UInt64(venue),
+             UInt32(withVenue) << 24 | UInt32(gender) << 16 | UInt32(ageGroup) << 8 | UInt32(citizenship))
         }
     }
 
@@ -72,10 +75,13 @@ struct CountDeltas {
         private struct Slot {
             /// The key, packed (`Key.packed`): compared as two words.
             var first: UInt64
-            var second: UInt64
+            var second: UInt32
             /// The entry's number + 1; 0 for an empty slot.
             var entry: Int32
         }
+
+        /// The bytes of a slot (`Key.packed` and the entry number).
+        static var slotBytes: Int { MemoryLayout<Slot>.stride }
 
         /// Counters per key.
         let width: Int
@@ -545,15 +551,14 @@ struct CountDeltas {
 }
 
 extension CountDeltas.Key {
-    /// The key `packed` gave (a county is a FIPS number below 2^24 - 1, or -1).
-    init(packed words: (UInt64, UInt64)) {
+    /// The key `packed` gave (a county is a FIPS number below 2^21 - 1, or -1; a type below 8).
+    init(packed words: (UInt64, UInt32)) {
         let (first, second) = words
         self.init(state: UInt16(truncatingIfNeeded: first >> 48),
-                  county: Int32(truncatingIfNeeded: (first >> 24) & 0xFF_FFFF) - 1,
-                  year: Int16(bitPattern: UInt16(truncatingIfNeeded: first >> 8)),
-                  type: UInt8(truncatingIfNeeded: first),
-                  venue: UInt8(truncatingIfNeeded: second >> 32), gender: UInt8(truncatingIfNeeded: second >> 24),
-                  ageGroup: UInt8(truncatingIfNeeded: second >> 16), citizenship: UInt8(truncatingIfNeeded: second >> 8),
-                  withVenue: UInt8(truncatingIfNeeded: second))
+                  county: Int32(truncatingIfNeeded: (first >> 27) & 0x1F_FFFF) - 1,
+                  year: Int16(bitPattern: UInt16(truncatingIfNeeded: first >> 11)),
+                  type: UInt8(truncatingIfNeeded: (first >> 8) & 0x7), venue: UInt8(truncatingIfNeeded: first),
+                  gender: UInt8(truncatingIfNeeded: second >> 16), ageGroup: UInt8(truncatingIfNeeded: second >> 8),
+                  citizenship: UInt8(truncatingIfNeeded: second), withVenue: UInt8(truncatingIfNeeded: second >> 24))
     }
 }
