@@ -489,7 +489,9 @@ struct CountDeltas {
                 entries.sort { $0.key.packed < $1.key.packed }
             } else {
                 // county_case_venue_counts: county, venue, state.
-                entries.sort { ($0.key.county, $0.key.venue, $0.key.state) < ($1.key.county, $1.key.venue, $1.key.state) }
+                entries.sort {
+                    ($0.key.county, $0.key.venue, $0.key.state) < ($1.key.county, $1.key.venue, $1.key.state)
+                }
             }
             let counts = table.countColumns
             let add = BulkInsert(db, "INSERT INTO \(table.name) (\((table.keyColumns + counts).joined(separator: ", ")))",

@@ -4,9 +4,9 @@ import SQLite
 /// `0005_victim_term_counts.sql`, then `0009_county_venue_counts.sql` and `0010_venue_pair_counts.sql`): cases and
 /// their victims by county, cases by state, cases and their victims by state and venue, victims by state with their
 /// gender, age group and citizenship, cases by county and venue (with no year or type), and cases by year, type,
-/// venue and each venue they also have (with no state). Each holds, for every combination of its key columns that occurs, how many cases
-/// or victims have it; they are derived data that the importer and batch deletion keep equal to the stored rows in
-/// the same transaction, and `htdb check` recomputes.
+/// venue and each venue they also have (with no state). Each holds, for every combination of its key columns that
+/// occurs, how many cases or victims have it; they are derived data that the importer and batch deletion keep equal
+/// to the stored rows in the same transaction, and `htdb check` recomputes.
 struct CountTable: Hashable, Sendable, CaseIterable {
     /// How a table counts victims.
     enum VictimCounts: Hashable, Sendable {
