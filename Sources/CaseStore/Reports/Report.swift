@@ -40,18 +40,13 @@ public struct Report: Sendable, Equatable {
     public static func make(by dimensions: [Dimension], filters: ReportFilters, suppression: Suppression,
                             in db: Connection, labels: Labels) throws -> Report {
         let unit: Unit = dimensions.contains(where: \.isVictimDimension) ? .victims : .cases
-        let needsCounty = filters.countyFIPS != nil || dimensions.contains(.county)
-        let needsVenue = filters.venue != nil || dimensions.contains(.venue)
-        let needsYearOrType = filters.years != nil || filters.type != nil || dimensions.contains(.year)
-            || dimensions.contains(.type)
-        let victimDimensions = dimensions.filter(\.isVictimDimension).count
+        let caseColumns = Set(dimensions.filter { !$0.isVictimDimension }.map(\.column)).union(filters.columns)
         // Countries and nationalities are not in the count tables.
         var (totalSQL, sql, arguments) =
-            if let table = CountTable.covering(unit: unit, venue: needsVenue, county: needsCounty,
-                                               yearOrType: needsYearOrType, victimDimensions: victimDimensions,
-                                               venuePair: filters.venue != nil && dimensions.contains(.venue),
-                                               state: filters.state != nil || dimensions.contains(.state)),
-               filters.country == nil, !dimensions.contains(where: \.needsStoredRows) {
+            if let table = CountTable.covering(unit: unit, keyColumns: caseColumns,
+                                               victimDimensions: dimensions.filter(\.isVictimDimension).count,
+                                               venuePair: filters.venue != nil && dimensions.contains(.venue)),
+               !dimensions.contains(where: \.needsStoredRows) {
                 countTableQueries(dimensions, unit: unit, table: table, filters: filters)
             } else {
                 rowQueries(dimensions, unit: unit, filters: filters)
@@ -132,10 +127,7 @@ public struct Report: Sendable, Equatable {
     /// The units in the filters' scope, summed over the count table the filters alone need (with venue as a
     /// dimension, a case with several venues still counts once in the total); nil when none has them.
     private static func countTableTotal(unit: Unit, filters: ReportFilters) -> (sql: String, arguments: [SQLValue])? {
-        guard filters.country == nil,
-              let table = CountTable.covering(unit: unit, venue: filters.venue != nil, county: filters.countyFIPS != nil,
-                                              yearOrType: filters.years != nil || filters.type != nil)
-        else { return nil }
+        guard let table = CountTable.covering(unit: unit, keyColumns: filters.columns) else { return nil }
         let (conditions, arguments) = filters.sql(on: .countTable)
         return ("SELECT coalesce(sum(\(table.countColumn(unit))), 0) FROM \(table.name) WHERE \(conditions)", arguments)
     }

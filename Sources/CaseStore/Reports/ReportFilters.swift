@@ -95,6 +95,18 @@ public struct ReportFilters: Sendable, Equatable {
         case countTable
     }
 
+    /// The columns the filters test, named as in the count tables (a country filter's column is in none of them).
+    var columns: Set<String> {
+        var columns: Set<String> = []
+        if years != nil { columns.insert("year") }
+        if state != nil { columns.insert("state") }
+        if countyFIPS != nil { columns.insert("county_fips") }
+        if type != nil { columns.insert("trafficking_type") }
+        if country != nil { columns.insert("country") }
+        if venue != nil { columns.insert("venue_id") }
+        return columns
+    }
+
     /// The venue, when it is the only filter.
     var venueAlone: Venue? {
         years == nil && state == nil && countyFIPS == nil && type == nil && country == nil ? venue : nil
