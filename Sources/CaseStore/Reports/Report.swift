@@ -277,7 +277,9 @@ extension Report {
         var table = TextTable(headers: dimensions.map(\.rawValue) + [unit.rawValue, "percent"],
                               rightAligned: [dimensions.count, dimensions.count + 1])
         for row in rows {
-            var line = row.cells.map { $0.label }
+            var line: [String] = []
+            line.reserveCapacity(dimensions.count + 2)
+            for cell in row.cells { line.append(cell.label) }
             line.append(shownCount(row))
             line.append(shownPercent(row))
             table.append(line)
@@ -389,14 +391,30 @@ extension Report {
         text.utf8.contains(UInt8(ascii: "|")) ? text.replacingOccurrences(of: "|", with: "\\|") : text
     }
 
-    /// 1334 -> "1,334".
+    /// 1334 -> "1,334". Written as bytes into the String (no array and no second String per count).
     static func grouped(_ number: Int) -> String {
-        let digits = String(number.magnitude).utf8
-        var out: [UInt8] = number < 0 ? [UInt8(ascii: "-")] : []
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out.append(UInt8(ascii: ",")) }
-            out.append(digit)
+        var digitCount = 1
+        var rest = number.magnitude
+        while rest >= 10 {
+            digitCount += 1
+            rest /= 10
         }
-        return String(decoding: out, as: UTF8.self)
+        let sign = number < 0 ? 1 : 0
+        let count = sign + digitCount + (digitCount - 1) / 3
+        return String(unsafeUninitializedCapacity: count) { out in
+            var rest = number.magnitude
+            var index = count - 1
+            for place in 0..<digitCount {
+                if place > 0 && place % 3 == 0 {
+                    out[index] = UInt8(ascii: ",")
+                    index -= 1
+                }
+                out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                index -= 1
+                rest /= 10
+            }
+            if sign == 1 { out[0] = UInt8(ascii: "-") }
+            return count
+        }
     }
 }
