@@ -46,9 +46,10 @@ struct CountDeltas {
         }
 
         /// The fields in 96 bits, in the count tables' primary-key order (a county of -1, none, first): compared
-        /// as a pair they sort keys as the tables store them (but `county_case_venue_counts`, see
-        /// `CountDeltas.write`). State 16 bits, county + 1 21 bits, year 16, type 3, venue 8; then the second venue
-        /// and the three victim terms, 8 bits each. In 12 bytes, a map's slot is 16 (24 with a second 64-bit
+        /// as a pair they sort keys roughly as the tables store them (types by ordinal, not code; states by USPS
+        /// code, which `county_case_venue_counts`' county-first key follows nearly, a county's FIPS starting with
+        /// its state's). State 16 bits, county + 1 21 bits, year 16, type 3, venue 8; then the second venue and the
+        /// three victim terms, 8 bits each. In 12 bytes, a map's slot is 16 (24 with a second 64-bit
         /// word: at 4,000,000 rows the maps' slots were 12 MB).
         var packed: (UInt64, UInt32) {
             (UInt64(state) << 48 | UInt64(UInt32(bitPattern: county &+ 1) & 0x1F_FFFF) << 27
@@ -483,16 +484,9 @@ struct CountDeltas {
             // memory for a 1M-row import).
             let map = maps[index]
             maps[index] = CountMap(width: map.width)
-            // In the tables' primary-key order, so the upserts walk their B-trees forward.
+            // Roughly in the tables' primary-key order, so the upserts walk their B-trees forward (see `Key.packed`).
             var entries = map.entries
-            if table.byYearAndType {
-                entries.sort { $0.key.packed < $1.key.packed }
-            } else {
-                // county_case_venue_counts: county, venue, state.
-                entries.sort {
-                    ($0.key.county, $0.key.venue, $0.key.state) < ($1.key.county, $1.key.venue, $1.key.state)
-                }
-            }
+            entries.sort { $0.key.packed < $1.key.packed }
             let counts = table.countColumns
             let add = BulkInsert(db, "INSERT INTO \(table.name) (\((table.keyColumns + counts).joined(separator: ", ")))",
                                  columns: table.keyColumns.count + counts.count,

@@ -109,7 +109,7 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     }
 
     /// The key columns: the primary key's, in its order but for `county_case_venue_counts`, whose primary key starts
-    /// with the county (see `CountDeltas.write`).
+    /// with the county (`Migrations/0009_county_venue_counts.sql`).
     var keyColumns: [String] {
         var columns = byState ? ["state"] : []
         if byCounty { columns.append("county_fips") }
