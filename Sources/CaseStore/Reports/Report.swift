@@ -391,30 +391,8 @@ extension Report {
         text.utf8.contains(UInt8(ascii: "|")) ? text.replacingOccurrences(of: "|", with: "\\|") : text
     }
 
-    /// 1334 -> "1,334". Written as bytes into the String (no array and no second String per count).
+    /// 1334 -> "1,334".
     static func grouped(_ number: Int) -> String {
-        var digitCount = 1
-        var rest = number.magnitude
-        while rest >= 10 {
-            digitCount += 1
-            rest /= 10
-        }
-        let sign = number < 0 ? 1 : 0
-        let count = sign + digitCount + (digitCount - 1) / 3
-        return String(unsafeUninitializedCapacity: count) { out in
-            var rest = number.magnitude
-            var index = count - 1
-            for place in 0..<digitCount {
-                if place > 0 && place % 3 == 0 {
-                    out[index] = UInt8(ascii: ",")
-                    index -= 1
-                }
-                out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                index -= 1
-                rest /= 10
-            }
-            if sign == 1 { out[0] = UInt8(ascii: "-") }
-            return count
-        }
+        DecimalText.string(number.magnitude, negative: number < 0, grouped: true)
     }
 }

@@ -35,31 +35,10 @@ public struct Percent: Sendable, Equatable, CustomStringConvertible {
         tenths = (2000 * part + whole) / (2 * whole)
     }
 
-    /// "79.0". Written as bytes into the String (two Strings and two concatenations per row were a tenth of a
-    /// 64,532-row report's output).
+    /// "79.0"
     public var description: String {
-        var digits = tenths.magnitude
-        var count = 2  // the point and the tenths digit
-        repeat {
-            count += 1
-            digits /= 10
-        } while digits >= 10
-        if tenths < 0 { count += 1 }
-        return String(unsafeUninitializedCapacity: count) { out in
-            var rest = tenths.magnitude
-            var index = count - 1
-            out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            out[index - 1] = UInt8(ascii: ".")
-            index -= 2
-            rest /= 10
-            repeat {
-                out[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                index -= 1
-                rest /= 10
-            } while rest > 0
-            if tenths < 0 { out[0] = UInt8(ascii: "-") }
-            return count
-        }
+        DecimalText.string(tenths.magnitude / 10, negative: tenths < 0, tenth: UInt8(tenths.magnitude % 10))
     }
+
     public var value: Double { Double(tenths) / 10 }
 }
