@@ -40,6 +40,8 @@ struct FileRun {
     /// ... and the counts this thread took back from those, for records it stored in another way (never in a
     /// journal: a staged batch that fails does not undo them).
     private var takenBack = CountDeltas()
+    /// The reading thread, while there is one: records stored are handed back to it to be freed.
+    private var reader: RecordReader?
     /// Records staged for multi-row INSERTs, not yet written (see `stage`).
     private var staged = Staged()
     /// Off while staged records are replayed row by row.
@@ -108,8 +110,12 @@ struct FileRun {
         // (the CSV header's first; NDJSON keys as they are met).
         let reader = RecordReader(source: source, validator: importer.validator)
         readerCounts = reader.counts
+        self.reader = reader
         reader.start()
-        defer { reader.stop() }
+        defer {
+            reader.stop()
+            self.reader = nil
+        }
         while var batch = reader.next() {
             // Events are moved out of the batch (reversed, then popped) rather than copied by a for-in: a copy
             // retained every record's strings and arrays once more, and released them again.
@@ -449,6 +455,7 @@ struct FileRun {
             try statements.bulkVenues.flush()
             try statements.bulkVictims.flush()
             counts.closeJournal(keep: true)
+            reader?.free(batch.records)
         } catch let error as SQLiteError where error.primaryCode == SQLiteError.constraint {
             statements.bulkCases.discard()
             statements.bulkVenues.discard()

@@ -89,6 +89,9 @@ final class RecordReader: @unchecked Sendable {
     /// Where the reading thread counts the valid records.
     let counts = ReaderCounts()
     private let queue = BoundedQueue<[ReadEvent]>(capacity: 4)
+    /// Records the storing thread is done with, for this thread to free (see `free`).
+    private var done: [[CheckedRecord]] = []
+    private let doneLock = NSLock()
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
 
@@ -113,6 +116,25 @@ final class RecordReader: @unchecked Sendable {
 
     /// The next batch of events, or nil when the file is done.
     func next() -> [ReadEvent]? { queue.receive() }
+
+    /// Hands records the storing thread has stored back to the reading thread, which frees them when it sends its
+    /// next batch. A record's memory comes from the reading thread's malloc arena: freed by the storing thread, each
+    /// record waited for that arena's lock while the reading thread allocated (futex waits and wakes were 6-7 % of
+    /// an import's samples).
+    func free(_ records: [CheckedRecord]) {
+        doneLock.lock()
+        done.append(records)
+        doneLock.unlock()
+    }
+
+    /// Frees the records handed back so far (on the reading thread).
+    private func freeDone() {
+        doneLock.lock()
+        let records = done
+        done.removeAll(keepingCapacity: true)
+        doneLock.unlock()
+        _ = consume records
+    }
 
     /// Stops the reading thread (if it is still reading) and waits for it: after this the source is free again.
     func stop() {
@@ -170,6 +192,7 @@ final class RecordReader: @unchecked Sendable {
                 if records % Self.batchSize == 0 {
                     batch.append(.progress(source.bytesConsumed))
                     stopCounting()
+                    freeDone()
                     guard queue.send(batch) else { return }
                     batch.removeAll(keepingCapacity: true)
                     startCounting()
