@@ -385,7 +385,7 @@ private enum StoredRows {
 
 private enum CountCheck {
     /// The count tables of the schema (case_counts, state_case_counts, state_case_venue_counts,
-    /// state_victim_counts, county_case_venue_counts and case_venue_pair_counts).
+    /// state_victim_counts, county_case_venue_counts, case_venue_pair_counts and venue_victim_counts).
     static func tableNames(_ db: Connection) throws -> [String] {
         let names = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '%\\_counts' "
             + "ESCAPE '\\' ORDER BY name").allRows().map { row -> String in
@@ -393,7 +393,8 @@ private enum CountCheck {
             return "?"
         }
         #expect(Set(["case_counts", "state_case_counts", "state_case_venue_counts", "state_victim_counts",
-                     "county_case_venue_counts", "case_venue_pair_counts"]).isSubset(of: names), "\(names)")
+                     "county_case_venue_counts", "case_venue_pair_counts", "venue_victim_counts"]).isSubset(of: names),
+                "\(names)")
         return names
     }
 
@@ -660,7 +661,8 @@ struct CountTableTests {
             ([.type, .gender], ReportFilters(venue: CountCheck.agriculture)),
         ]) { tablesRead, label in
             #expect(!tablesRead.contains("victims") && !tablesRead.contains("cases"), "\(label)")
-            #expect(tablesRead.contains("case_counts") || tablesRead.contains("state_case_venue_counts"), "\(label)")
+            #expect(tablesRead.contains("case_counts") || tablesRead.contains("state_case_venue_counts")
+                || tablesRead.contains("venue_victim_counts"), "\(label)")
         }
     }
 
@@ -693,9 +695,9 @@ struct CountTableTests {
         }
     }
 
-    /// Cases by venue with a venue filter (the venues of the cases that have it), with no state or county, are sums
-    /// over case_venue_pair_counts; with a state, a county or counting victims they are counted from the rows. Both
-    /// equal what the stored rows give.
+    /// Cases, or victims by one victim dimension, by venue with a venue filter (the venues of the cases that have
+    /// it), with no state or county, are sums over case_venue_pair_counts; with a state or a county, or two victim
+    /// dimensions, they are counted from the rows. Both equal what the stored rows give.
     @Test func venuesOfAVenuesCasesAreSumsOfThePairTable() throws {
         try importBoth()
         try checkReports([
@@ -703,6 +705,9 @@ struct CountTableTests {
             ([.type, .venue], ReportFilters(venue: CountCheck.onlineAd)),
             ([.venue], ReportFilters(years: 2020...2022, type: .sex, venue: CountCheck.hotel)),
             ([.year, .venue], ReportFilters(venue: CountCheck.agriculture)),
+            ([.venue, .gender], ReportFilters(venue: CountCheck.onlineAd)),
+            ([.citizenship, .venue], ReportFilters(type: .sex, venue: CountCheck.hotel)),
+            ([.venue, .ageGroup], ReportFilters(years: 2021...2021, venue: CountCheck.hotel)),
         ]) { tablesRead, label in
             #expect(tablesRead.contains("case_venue_pair_counts"), "\(label)")
             #expect(!tablesRead.contains("cases") && !tablesRead.contains("case_venues")
@@ -712,7 +717,7 @@ struct CountTableTests {
             ([.venue, .county], ReportFilters(venue: CountCheck.hotel)),
             ([.venue, .state], ReportFilters(type: .sex, venue: CountCheck.hotel)),
             ([.year, .venue], ReportFilters(state: "CA", venue: CountCheck.agriculture)),
-            ([.venue, .gender], ReportFilters(venue: CountCheck.onlineAd)),
+            ([.venue, .gender], ReportFilters(state: "CA", venue: CountCheck.onlineAd)),
         ]) { tablesRead, label in
             #expect(!tablesRead.contains("case_venue_pair_counts") && tablesRead.contains("case_venues"),
                     "\(label)")
@@ -720,6 +725,33 @@ struct CountTableTests {
         // Some case has two of the venues above, so the pairs are not all of one venue with itself.
         #expect(try self.db.scalarInt(
             "SELECT count(*) FROM case_venue_pair_counts WHERE venue_id != with_venue_id") ?? 0 > 0)
+    }
+
+    /// Victims by two victim dimensions with a venue filter, or by venue and up to three victim dimensions, with no
+    /// state or county, are sums over venue_victim_counts (no statement reads the stored rows); with a state they
+    /// are counted from the rows. Both equal what the stored rows give.
+    @Test func victimTermsOfAVenuesCasesAreSumsOfTheVenueVictimTable() throws {
+        try importBoth()
+        try checkReports([
+            ([.gender, .ageGroup], ReportFilters(venue: CountCheck.hotel)),
+            ([.citizenship, .ageGroup], ReportFilters(type: .sex, venue: CountCheck.onlineAd)),
+            ([.gender, .citizenship], ReportFilters(years: 2020...2022, venue: CountCheck.agriculture)),
+            ([.venue, .gender], ReportFilters()),
+            ([.ageGroup, .venue], ReportFilters(type: .labor)),
+            ([.gender], ReportFilters(venue: CountCheck.hotel)),
+        ]) { tablesRead, label in
+            #expect(tablesRead.contains("venue_victim_counts"), "\(label)")
+            #expect(!tablesRead.contains("cases") && !tablesRead.contains("case_venues")
+                && !tablesRead.contains("victims"), "\(label)")
+        }
+        try checkReports([
+            ([.gender, .ageGroup], ReportFilters(state: "CA", venue: CountCheck.hotel)),
+        ]) { tablesRead, label in
+            #expect(!tablesRead.contains("venue_victim_counts") && tablesRead.contains("victims"), "\(label)")
+        }
+        // Some victim's case has two venues, so the table counts some victims more than once.
+        #expect(try self.db.scalarInt("SELECT sum(victims) FROM venue_victim_counts")
+            ?? 0 > self.db.scalarInt("SELECT count(*) FROM victims") ?? 0)
     }
 
     // MARK: c: rejected cases under skip
@@ -1039,6 +1071,10 @@ struct CountTableTests {
             == db.scalarInt("SELECT count(*) FROM case_venues"))
         #expect(try CountCheck.total(db, "case_venue_pair_counts", "cases")
             == db.scalarInt("SELECT sum(n * n) FROM (SELECT count(*) AS n FROM case_venues GROUP BY case_id)"))
+        #expect(try CountCheck.total(db, "venue_victim_counts", "victims")
+            == db.scalarInt("SELECT count(*) FROM victims x JOIN case_venues cv ON cv.case_id = x.case_id"))
+        #expect(try db.scalarInt("SELECT sum(victims) FROM case_venue_pair_counts WHERE venue_id = with_venue_id")
+            == db.scalarInt("SELECT count(*) FROM victims x JOIN case_venues cv ON cv.case_id = x.case_id"))
         #expect(try DatabaseCheck.run(db).isOK)
         try CountCheck.verify(db, "after migration 0003 of an htdb 0.1.0 database")
     }

@@ -6,8 +6,8 @@ import SQLite
 /// at most as many as the count tables have rows (thousands, not one per row).
 ///
 /// Each table's combinations have as many counters as the table has count columns (`CountTable.countColumns`): one
-/// for `state_case_counts`, `state_victim_counts`, `county_case_venue_counts` and `case_venue_pair_counts`; `cases`,
-/// `victims` and one per victim term for `case_counts` and `state_case_venue_counts`.
+/// for `state_case_counts`, `state_victim_counts`, `venue_victim_counts` and `county_case_venue_counts`; `cases`,
+/// `victims` and one per victim term for `case_counts`, `state_case_venue_counts` and `case_venue_pair_counts`.
 struct CountDeltas {
     struct Key: Equatable {
         /// Equal when every field is: compared as the two packed words (nine field comparisons were a measurable
@@ -177,8 +177,8 @@ struct CountDeltas {
     private var changes = 0
 
     /// The case counted last: its key in `case_counts`, its venues, and what its row and victims change in its
-    /// wide combinations (`case_counts`, and each venue's in `state_case_venue_counts` and
-    /// `county_case_venue_counts`) so far. A case's victims share its keys, so these changes go to the maps (or the
+    /// wide combinations (`case_counts`, each venue's in `state_case_venue_counts` and `county_case_venue_counts`,
+    /// and each pair of its venues' in `case_venue_pair_counts`) so far. A case's victims share its keys, so these changes go to the maps (or the
     /// journal) once per case, not once per victim and key.
     private var openKey: Key?
     private var openVenues = VenueSet()
@@ -196,6 +196,7 @@ struct CountDeltas {
     private static let victimsTable = CountTable.allCases.firstIndex(of: .stateVictims)!
     private static let countyVenuesTable = CountTable.allCases.firstIndex(of: .countyCaseVenues)!
     private static let venuePairsTable = CountTable.allCases.firstIndex(of: .caseVenuePairs)!
+    private static let venueVictimsTable = CountTable.allCases.firstIndex(of: .venueVictims)!
 
     private mutating func add(_ sign: Int32, to key: Key, in table: Int) {
         if journaling {
@@ -231,12 +232,15 @@ struct CountDeltas {
         guard let countyKey = openKey else { return }
         openKey = nil
         guard openDeltas.contains(where: { $0 != 0 }) else { return }
-        // state_case_venue_counts has no county; county_case_venue_counts no year and no type.
+        // state_case_venue_counts has no county; county_case_venue_counts no year and no type;
+        // case_venue_pair_counts no state and no county, and a second venue.
         var venueKey = countyKey
         venueKey.county = -1
         var countyVenueKey = countyKey
         countyVenueKey.year = 0
         countyVenueKey.type = 0
+        var pairKey = venueKey
+        pairKey.state = 0
         if journaling {
             let deltasAt = journalDeltas.count
             journalDeltas.append(contentsOf: openDeltas)
@@ -244,16 +248,26 @@ struct CountDeltas {
             for venue in openVenues {
                 venueKey.venue = UInt8(truncatingIfNeeded: venue)
                 countyVenueKey.venue = venueKey.venue
+                pairKey.venue = venueKey.venue
                 wideJournal.append((Self.venuesTable, venueKey, deltasAt))
                 if openDeltas[0] != 0 { journal.append((Self.countyVenuesTable, countyVenueKey, openDeltas[0])) }
+                for other in openVenues {
+                    pairKey.withVenue = UInt8(truncatingIfNeeded: other)
+                    wideJournal.append((Self.venuePairsTable, pairKey, deltasAt))
+                }
             }
         } else {
             maps[Self.casesTable].add(openDeltas[...], to: countyKey)
             for venue in openVenues {
                 venueKey.venue = UInt8(truncatingIfNeeded: venue)
                 countyVenueKey.venue = venueKey.venue
+                pairKey.venue = venueKey.venue
                 maps[Self.venuesTable].add(openDeltas[...], to: venueKey)
                 if openDeltas[0] != 0 { maps[Self.countyVenuesTable].add(openDeltas[0], to: countyVenueKey) }
+                for other in openVenues {
+                    pairKey.withVenue = UInt8(truncatingIfNeeded: other)
+                    maps[Self.venuePairsTable].add(openDeltas[...], to: pairKey)
+                }
             }
         }
         for index in openDeltas.indices { openDeltas[index] = 0 }
@@ -273,19 +287,11 @@ struct CountDeltas {
         openDeltas[0] += sign
         key.county = -1
         add(sign, to: key, in: Self.stateCasesTable)
-        key.state = 0
-        for venue in venues {
-            key.venue = UInt8(truncatingIfNeeded: venue)
-            for other in venues {
-                key.withVenue = UInt8(truncatingIfNeeded: other)
-                add(sign, to: key, in: Self.venuePairsTable)
-            }
-        }
         changes += 1
     }
 
-    /// A victim of a case, counted `sign` times: by county and under each of the case's venues with its terms, and
-    /// by state with its terms in the key.
+    /// A victim of a case, counted `sign` times: by county and under each of the case's venues (and pairs of them)
+    /// with its terms, and by state, and by each venue with no state, with its terms in the key.
     mutating func addVictim(state: String, county: String?, year: Int, type: TraffickingType, venues: VenueSet,
                             gender: Gender, ageGroup: AgeGroup, citizenship: Citizenship, sign: Int32) {
         addVictim(countyKey: countyKey(state: state, county: county, year: year, type: type), venues: venues,
@@ -308,6 +314,11 @@ struct CountDeltas {
         key.ageGroup = UInt8(ageIndex)
         key.citizenship = UInt8(citizenshipIndex)
         add(sign, to: key, in: Self.victimsTable)
+        key.state = 0
+        for venue in venues {
+            key.venue = UInt8(truncatingIfNeeded: venue)
+            add(sign, to: key, in: Self.venueVictimsTable)
+        }
         changes += 1
     }
 

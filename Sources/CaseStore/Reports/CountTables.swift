@@ -1,12 +1,13 @@
 import SQLite
 
-/// The six count tables the reports read (`Migrations/0003_count_tables.sql`, widened by
-/// `0005_victim_term_counts.sql`, then `0009_county_venue_counts.sql` and `0010_venue_pair_counts.sql`): cases and
-/// their victims by county, cases by state, cases and their victims by state and venue, victims by state with their
-/// gender, age group and citizenship, cases by county and venue (with no year or type), and cases by year, type,
-/// venue and each venue they also have (with no state). Each holds, for every combination of its key columns that
-/// occurs, how many cases or victims have it; they are derived data that the importer and batch deletion keep equal
-/// to the stored rows in the same transaction, and `htdb check` recomputes.
+/// The seven count tables the reports read (`Migrations/0003_count_tables.sql`, widened by
+/// `0005_victim_term_counts.sql`, then `0009_county_venue_counts.sql`, `0010_venue_pair_counts.sql` and
+/// `0011_venue_victim_counts.sql`): cases and their victims by county, cases by state, cases and their victims by
+/// state and venue, victims by state with their gender, age group and citizenship, cases by county and venue (with no
+/// year or type), cases and their victims by year, type, venue and each venue they also have (with no state), and
+/// victims by year, type and venue with their terms (with no state). Each holds, for every combination of its key
+/// columns that occurs, how many cases or victims have it; they are derived data that the importer and batch
+/// deletion keep equal to the stored rows in the same transaction, and `htdb check` recomputes.
 struct CountTable: Hashable, Sendable, CaseIterable {
     /// How a table counts victims.
     enum VictimCounts: Hashable, Sendable {
@@ -19,7 +20,7 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     }
 
     let name: String
-    /// Whether the state is a key column (all but `case_venue_pair_counts`).
+    /// Whether the state is a key column (all but `case_venue_pair_counts` and `venue_victim_counts`).
     var byState = true
     let byCounty: Bool
     /// Whether year and trafficking type are key columns (all but `county_case_venue_counts`, which also counts no
@@ -40,10 +41,12 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     static let countyCaseVenues = CountTable(name: "county_case_venue_counts", byCounty: true, byYearAndType: false,
                                              byVenue: true, victims: .none)
     static let caseVenuePairs = CountTable(name: "case_venue_pair_counts", byState: false, byCounty: false,
-                                           byVenue: true, byVenuePair: true, victims: .none)
-    /// Smallest first (rows at 1,000,000 victims: about 1,600, 9,000, 20,000, 24,000, 47,000 and 66,000).
-    static let allCases: [CountTable] = [stateCases, caseVenuePairs, stateCaseVenues, stateVictims, cases,
-                                         countyCaseVenues]
+                                           byVenue: true, byVenuePair: true, victims: .termColumns)
+    static let venueVictims = CountTable(name: "venue_victim_counts", byState: false, byCounty: false, byVenue: true,
+                                         victims: .keyColumns)
+    /// Smallest first (rows at 1,000,000 victims: about 1,100, 9,200, 12,500, 20,000, 28,500, 47,000 and 66,000).
+    static let allCases: [CountTable] = [stateCases, caseVenuePairs, venueVictims, stateCaseVenues, stateVictims,
+                                         cases, countyCaseVenues]
 
     /// The smallest table from which a report is a sum, nil when none is (it is counted from the stored rows):
     /// - `unit`: cases need a `cases` column; victims a table with victim key columns, or, for at most one victim
