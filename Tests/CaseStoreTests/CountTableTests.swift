@@ -666,9 +666,9 @@ struct CountTableTests {
         }
     }
 
-    /// Cases by county and venue together, as dimensions or one as a filter, with no year or type, are sums over
-    /// county_case_venue_counts (no statement reads the stored rows); with a year or a type, or counting victims,
-    /// they are counted from the rows. Both equal what the stored rows give.
+    /// Cases by county and venue together, as dimensions or one as a filter, with or without a year or a type, are
+    /// sums over county_case_venue_counts (no statement reads the stored rows); counting victims, or the other
+    /// venues of a venue's cases by county, they are counted from the rows. Both equal what the stored rows give.
     @Test func countyAndVenueTogetherAreSumsOfTheirCountTable() throws {
         try importBoth()
         try checkReports([
@@ -676,15 +676,17 @@ struct CountTableTests {
             ([.venue, .county], ReportFilters(state: "CA")),
             ([.county], ReportFilters(venue: CountCheck.hotel)),
             ([.venue], ReportFilters(state: "TX", countyFIPS: "48201")),
+            ([.county, .venue], ReportFilters(years: 2021...2021)),
+            ([.venue, .county], ReportFilters(type: .sex)),
+            ([.county, .year], ReportFilters(venue: CountCheck.onlineAd)),
+            ([.type, .county], ReportFilters(years: 2020...2022, venue: CountCheck.hotel)),
+            ([.venue, .year], ReportFilters(state: "CA", countyFIPS: "06037", type: .sex)),
         ]) { tablesRead, label in
             #expect(tablesRead.contains("county_case_venue_counts"), "\(label)")
             #expect(!tablesRead.contains("cases") && !tablesRead.contains("case_venues")
                 && !tablesRead.contains("victims"), "\(label)")
         }
         try checkReports([
-            ([.county, .venue], ReportFilters(years: 2021...2021)),
-            ([.venue, .county], ReportFilters(type: .sex)),
-            ([.county, .year], ReportFilters(venue: CountCheck.onlineAd)),
             ([.county, .gender], ReportFilters(venue: CountCheck.onlineAd)),
             ([.ageGroup, .venue], ReportFilters(state: "CA", countyFIPS: "06037")),
             // The other venues of the cases that have the filter's venue.
@@ -1129,6 +1131,12 @@ struct CountMapTests {
                                 withVenue: key.withVenue)
             #expect(expected[fields] == Array(map.counters(entry)))
         }
+        // The entries in key order: each once, each key after the one before.
+        let order = map.entriesInKeyOrder().map(Int.init)
+        #expect(Set(order) == Set(0..<map.count) && order.count == map.count)
+        for (earlier, later) in zip(order, order.dropFirst()) {
+            #expect(map.key(earlier).packed < map.key(later).packed)
+        }
     }
 
     /// A key packed into two words (how the map stores and compares keys) comes back whole, at the edges of
@@ -1151,8 +1159,8 @@ struct CountMapTests {
                     != CountDeltas.Key(state: 0x4341, county: -1, year: 2021, type: 0, venue: 1, withVenue: 2))
         // Every type fits its bits.
         #expect(TraffickingType.allCases.count <= 8)
-        // A key is 12 bytes: a slot of the map, with its entry number, 16.
-        #expect(CountDeltas.CountMap.slotBytes == 16)
+        // A slot of the map is an entry number and 8 bits of hash; the key is 12 bytes beside its counters.
+        #expect(CountDeltas.CountMap.slotBytes == 4)
         // Packed in the pair table's key order: venue, then the second venue.
         #expect(CountDeltas.Key(state: 0x4341, county: -1, year: 2021, type: 0, venue: 1, withVenue: 9).packed
                     < CountDeltas.Key(state: 0x4341, county: -1, year: 2021, type: 0, venue: 2, withVenue: 1).packed)

@@ -67,51 +67,68 @@ struct CountDeltas {
         CountTable.cases.countColumns.firstIndex(of: CountTable.termColumns(of: dimension)[0].column)!
     }
 
-    /// Counters by key: open addressing with linear probing over ``Key/mixed``, each slot holding a key and the
-    /// number of its counters in `values`, where they are stored densely in the order keys first came (a wide table
-    /// has 13 counters a key: dense, they take the room of the keys, not of the slots). A lookup reads one slot per
-    /// probe and then the key's counters.
+    /// Counters by key: open addressing with linear probing over ``Key/mixed``. Each slot is 32 bits, the number
+    /// of an entry (+ 1; 0 for an empty slot) and 8 bits of the key's hash. The entries are stored densely in the
+    /// order keys first came, each its packed key (three 32-bit words) followed by its counters, in chunks of
+    /// 4,096 entries. A lookup reads one slot per probe and then, when the hash bits agree, the entry, whose key and
+    /// counters are side by side.
+    ///
+    /// For county_case_venue_counts by year and type (206,951 combinations at 1M rows, 436,399 at 4M) slots of the
+    /// key itself and the entry number (16 bytes) took the import's peak memory over 64 MiB; so did one array of
+    /// entries, which doubled its room when full, copying itself (6.5 MiB more at once at 4M rows). Growing
+    /// rebuilds the slots from the entries, so the old slots are let go first; entries are never moved.
     struct CountMap {
-        private struct Slot {
-            /// The key, packed (`Key.packed`): compared as two words.
-            var first: UInt64
-            var second: UInt32
-            /// The entry's number + 1; 0 for an empty slot.
-            var entry: Int32
-        }
-
-        /// The bytes of a slot (`Key.packed` and the entry number).
-        static var slotBytes: Int { MemoryLayout<Slot>.stride }
+        /// The bytes of a slot.
+        static var slotBytes: Int { MemoryLayout<UInt32>.stride }
+        /// Entries per map at most: the entry number (+ 1) has the slot's low 24 bits. `CountDeltas.needsWrite`
+        /// asks for the maps to be written (and emptied) long before.
+        static let maxEntries = (1 << 24) - 2
+        private static let entryMask: UInt32 = (1 << 24) - 1
+        /// Entries per chunk: 2^chunkShift.
+        private static let chunkShift = 12
+        private static let chunkEntries = 1 << chunkShift
 
         /// Counters per key.
         let width: Int
-        private var slots: [Slot] = []
-        private var values: [Int32] = []
+        /// 32-bit words per entry: the key's three and the counters.
+        private let stride: Int
+        private var slots: [UInt32] = []
+        /// Entry `e` is at `chunks[e >> chunkShift]`, from word `(e & (chunkEntries - 1)) * stride`.
+        private var chunks: [[Int32]] = []
         private(set) var count = 0
 
         init(width: Int) {
             self.width = width
+            stride = 3 + width
+        }
+
+        /// The slot word of entry `entry` whose key hashes to `hash`.
+        private static func slotWord(entry: Int, hash: Int) -> UInt32 {
+            UInt32(truncatingIfNeeded: UInt(bitPattern: hash) >> 56) << 24 | UInt32(entry + 1)
         }
 
         /// Adds `delta` to the first counter of `key`'s combination.
         mutating func add(_ delta: Int32, to key: Key) {
             let entry = self.entry(key)
-            values[entry * width] += delta
+            chunks[entry >> Self.chunkShift][(entry & (Self.chunkEntries - 1)) * stride + 3] += delta
         }
 
         /// Adds `deltas` (`width` of them) to the counters of `key`'s combination.
         mutating func add(_ deltas: UnsafeBufferPointer<Int32>, to key: Key) {
-            let start = self.entry(key) * width
-            values.withUnsafeMutableBufferPointer { values in
-                for (offset, delta) in deltas.enumerated() { values[start + offset] += delta }
+            let entry = self.entry(key)
+            let start = (entry & (Self.chunkEntries - 1)) * stride + 3
+            chunks[entry >> Self.chunkShift].withUnsafeMutableBufferPointer { chunk in
+                for (offset, delta) in deltas.enumerated() { chunk[start + offset] += delta }
             }
         }
 
         /// Adds `deltas` (`width` of them) to the counters of `key`'s combination.
         mutating func add(_ deltas: ArraySlice<Int32>, to key: Key) {
-            var column = self.entry(key) * width
+            let entry = self.entry(key)
+            var column = (entry & (Self.chunkEntries - 1)) * stride + 3
+            let chunk = entry >> Self.chunkShift
             for delta in deltas {
-                values[column] += delta
+                chunks[chunk][column] += delta
                 column += 1
             }
         }
@@ -119,19 +136,41 @@ struct CountDeltas {
         private mutating func entry(_ key: Key) -> Int {
             if (count + 1) * 4 > slots.count * 3 { grow() }
             let words = key.packed
-            let found = slots.withUnsafeBufferPointer { slots -> (slot: Int, entry: Int32) in
+            let hash = Key.mix(words)
+            let tag = UInt32(truncatingIfNeeded: UInt(bitPattern: hash) >> 56) << 24
+            let (low, high, second) = (Int32(truncatingIfNeeded: words.0), Int32(truncatingIfNeeded: words.0 >> 32),
+                                       Int32(bitPattern: words.1))
+            let stride = stride
+            let found = slots.withUnsafeBufferPointer { slots -> (slot: Int, entry: Int) in
                 let mask = slots.count - 1
-                var slot = Key.mix(words) & mask
-                while slots[slot].entry != 0 {
-                    if slots[slot].first == words.0 && slots[slot].second == words.1 { return (slot, slots[slot].entry) }
+                var slot = hash & mask
+                while slots[slot] != 0 {
+                    let word = slots[slot]
+                    if word & ~Self.entryMask == tag {
+                        let entry = Int(word & Self.entryMask) - 1
+                        let at = (entry & (Self.chunkEntries - 1)) * stride
+                        let matches = chunks[entry >> Self.chunkShift].withUnsafeBufferPointer { chunk in
+                            chunk[at] == low && chunk[at + 1] == high && chunk[at + 2] == second
+                        }
+                        if matches { return (slot, entry) }
+                    }
                     slot = (slot + 1) & mask
                 }
-                return (slot, 0)
+                return (slot, -1)
             }
-            if found.entry != 0 { return Int(found.entry) - 1 }
-            values.append(contentsOf: repeatElement(0, count: width))
+            if found.entry >= 0 { return found.entry }
+            precondition(count < Self.maxEntries, "count map full")
+            if count & (Self.chunkEntries - 1) == 0 {
+                var chunk: [Int32] = []
+                chunk.reserveCapacity(Self.chunkEntries * stride)
+                chunks.append(chunk)
+            }
+            chunks[chunks.count - 1].append(low)
+            chunks[chunks.count - 1].append(high)
+            chunks[chunks.count - 1].append(second)
+            chunks[chunks.count - 1].append(contentsOf: repeatElement(0, count: width))
+            slots[found.slot] = tag | UInt32(count + 1)
             count += 1
-            slots[found.slot] = Slot(first: words.0, second: words.1, entry: Int32(count))
             return count - 1
         }
 
@@ -139,26 +178,55 @@ struct CountDeltas {
         /// bring both into the cache: a key is nearly always in its home slot); the value means nothing.
         func lookAhead(_ key: Key) -> Int {
             guard !slots.isEmpty else { return 0 }
-            let entry = Int(slots[key.mixed & (slots.count - 1)].entry)
-            return entry == 0 ? 0 : Int(values[(entry - 1) * width])
+            let word = slots[key.mixed & (slots.count - 1)]
+            guard word != 0 else { return 0 }
+            let entry = Int(word & Self.entryMask) - 1
+            return Int(chunks[entry >> Self.chunkShift][(entry & (Self.chunkEntries - 1)) * stride + 3])
         }
 
-        /// Every key with the number of its counters (for `counters(_:)`), in no particular order.
+        /// The three words of entry `entry`'s packed key: the first word's high and low halves, and the second.
+        private func keyWords(_ entry: Int) -> (UInt32, UInt32, UInt32) {
+            let at = (entry & (Self.chunkEntries - 1)) * stride
+            return chunks[entry >> Self.chunkShift].withUnsafeBufferPointer { chunk in
+                (UInt32(bitPattern: chunk[at + 1]), UInt32(bitPattern: chunk[at]), UInt32(bitPattern: chunk[at + 2]))
+            }
+        }
+
+        /// The key of entry `entry`.
+        func key(_ entry: Int) -> Key {
+            let (high, low, second) = keyWords(entry)
+            return Key(packed: (UInt64(high) << 32 | UInt64(low), second))
+        }
+
+        /// Every key with the number of its counters (for `counters(_:)`), in the order keys first came.
         var entries: [(key: Key, entry: Int)] {
-            slots.compactMap { $0.entry == 0 ? nil : (Key(packed: ($0.first, $0.second)), Int($0.entry) - 1) }
+            (0..<count).map { (key($0), $0) }
+        }
+
+        /// The entry numbers in the order of their packed keys (4 bytes an entry: a copy of the keys beside them
+        /// was 24).
+        func entriesInKeyOrder() -> [Int32] {
+            var order = (0..<Int32(count)).map { $0 }
+            order.sort { keyWords(Int($0)) < keyWords(Int($1)) }
+            return order
         }
 
         /// The counters of entry `entry`.
-        func counters(_ entry: Int) -> ArraySlice<Int32> { values[(entry * width)..<((entry + 1) * width)] }
+        func counters(_ entry: Int) -> ArraySlice<Int32> {
+            let at = (entry & (Self.chunkEntries - 1)) * stride + 3
+            return chunks[entry >> Self.chunkShift][at..<(at + width)]
+        }
 
         private mutating func grow() {
-            let old = slots
-            slots = Array(repeating: Slot(first: 0, second: 0, entry: 0), count: max(64, slots.count * 2))
-            let mask = slots.count - 1
-            for item in old where item.entry != 0 {
-                var slot = Key.mix((item.first, item.second)) & mask
-                while slots[slot].entry != 0 { slot = (slot + 1) & mask }
-                slots[slot] = item
+            let size = max(64, slots.count * 2)
+            slots = []
+            slots = Array(repeating: 0, count: size)
+            let mask = size - 1
+            for entry in 0..<count {
+                let hash = key(entry).mixed
+                var slot = hash & mask
+                while slots[slot] != 0 { slot = (slot + 1) & mask }
+                slots[slot] = Self.slotWord(entry: entry, hash: hash)
             }
         }
     }
@@ -184,8 +252,8 @@ struct CountDeltas {
     private var openVenues = VenueSet()
     private var openDeltas = [Int32](repeating: 0, count: CountTable.cases.countColumns.count)
 
-    /// Whether the maps should be written now, before more changes could overflow a counter.
-    var needsWrite: Bool { changes >= 1 << 29 }
+    /// Whether the maps should be written now, before more changes could overflow a counter or fill a map.
+    var needsWrite: Bool { changes >= 1 << 29 || maps.contains { $0.count >= CountMap.maxEntries / 2 } }
 
     /// The combinations counted, over every table.
     var keyCount: Int { maps.reduce(0) { $0 + $1.count } }
@@ -237,8 +305,6 @@ struct CountDeltas {
         var venueKey = countyKey
         venueKey.county = -1
         var countyVenueKey = countyKey
-        countyVenueKey.year = 0
-        countyVenueKey.type = 0
         var pairKey = venueKey
         pairKey.state = 0
         if journaling {
@@ -491,13 +557,12 @@ struct CountDeltas {
     mutating func write(to db: Connection) throws {
         settleOpenCase()
         for (index, table) in CountTable.allCases.enumerated() {
-            // Each map is let go as soon as it is written, and its keys are sorted in place (1-2 MiB less peak
-            // memory for a 1M-row import).
+            // Each map is let go as soon as it is written, and its entries are put in key order by their numbers
+            // alone (a copy of the keys, 24 bytes an entry, was 5 MiB at 1M rows).
             let map = maps[index]
             maps[index] = CountMap(width: map.width)
             // Roughly in the tables' primary-key order, so the upserts walk their B-trees forward (see `Key.packed`).
-            var entries = map.entries
-            entries.sort { $0.key.packed < $1.key.packed }
+            let entries = map.entriesInKeyOrder()
             let counts = table.countColumns
             let add = BulkInsert(db, "INSERT INTO \(table.name) (\((table.keyColumns + counts).joined(separator: ", ")))",
                                  columns: table.keyColumns.count + counts.count,
@@ -505,8 +570,9 @@ struct CountDeltas {
                                      + counts.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
             let update = try db.prepare(table.updateSQL)
             var fellToZero = false
-            for (key, entry) in entries {
-                let deltas = map.counters(entry)
+            for entry in entries {
+                let key = map.key(Int(entry))
+                let deltas = map.counters(Int(entry))
                 if deltas.allSatisfy({ $0 == 0 }) { continue }
                 if deltas.allSatisfy({ $0 >= 0 }) {
                     forEachKeyValue(key, table) { add.append($0) }
@@ -542,10 +608,8 @@ struct CountDeltas {
     private func forEachKeyValue(_ key: Key, _ table: CountTable, _ body: (SQLValue) throws -> Void) rethrows {
         if table.byState { try body(.text(Self.stateCode(key.state))) }
         if table.byCounty { try body(.text(Self.countyCode(key.county))) }
-        if table.byYearAndType {
-            try body(.integer(Int64(key.year)))
-            try body(.text(Self.code(key.type, in: Self.typeCodes)))
-        }
+        try body(.integer(Int64(key.year)))
+        try body(.text(Self.code(key.type, in: Self.typeCodes)))
         if table.byVenue { try body(.integer(Int64(key.venue))) }
         if table.byVenuePair { try body(.integer(Int64(key.withVenue))) }
         if table.victims == .keyColumns {

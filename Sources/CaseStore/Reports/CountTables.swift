@@ -23,9 +23,6 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     /// Whether the state is a key column (all but `case_venue_pair_counts` and `venue_victim_counts`).
     var byState = true
     let byCounty: Bool
-    /// Whether year and trafficking type are key columns (all but `county_case_venue_counts`, which also counts no
-    /// victims; see `Migrations/0009_county_venue_counts.sql`).
-    var byYearAndType = true
     let byVenue: Bool
     /// Whether the key has a second venue, `with_venue_id` (`case_venue_pair_counts`): a case counts under
     /// each pair of its venues.
@@ -38,8 +35,8 @@ struct CountTable: Hashable, Sendable, CaseIterable {
                                             victims: .termColumns)
     static let stateVictims = CountTable(name: "state_victim_counts", byCounty: false, byVenue: false,
                                          victims: .keyColumns)
-    static let countyCaseVenues = CountTable(name: "county_case_venue_counts", byCounty: true, byYearAndType: false,
-                                             byVenue: true, victims: .none)
+    static let countyCaseVenues = CountTable(name: "county_case_venue_counts", byCounty: true, byVenue: true,
+                                             victims: .none)
     static let caseVenuePairs = CountTable(name: "case_venue_pair_counts", byState: false, byCounty: false,
                                            byVenue: true, byVenuePair: true, victims: .termColumns)
     static let venueVictims = CountTable(name: "venue_victim_counts", byState: false, byCounty: false, byVenue: true,
@@ -116,7 +113,7 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     var keyColumns: [String] {
         var columns = byState ? ["state"] : []
         if byCounty { columns.append("county_fips") }
-        if byYearAndType { columns += ["year", "trafficking_type"] }
+        columns += ["year", "trafficking_type"]
         if byVenue { columns.append("venue_id") }
         if byVenuePair { columns.append("with_venue_id") }
         if victims == .keyColumns { columns += ["gender", "age_group", "citizenship"] }
