@@ -300,7 +300,7 @@ struct CountDeltas {
         guard let countyKey = openKey else { return }
         openKey = nil
         guard openDeltas.contains(where: { $0 != 0 }) else { return }
-        // state_case_venue_counts has no county; county_case_venue_counts no year and no type;
+        // state_case_venue_counts has no county; county_case_venue_counts all of the key but the victim terms;
         // case_venue_pair_counts no state and no county, and a second venue.
         var venueKey = countyKey
         venueKey.county = -1

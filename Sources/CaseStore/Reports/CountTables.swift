@@ -1,11 +1,11 @@
 import SQLite
 
 /// The seven count tables the reports read (`Migrations/0003_count_tables.sql`, widened by
-/// `0005_victim_term_counts.sql`, then `0009_county_venue_counts.sql`, `0010_venue_pair_counts.sql` and
-/// `0011_venue_victim_counts.sql`): cases and their victims by county, cases by state, cases and their victims by
-/// state and venue, victims by state with their gender, age group and citizenship, cases by county and venue (with no
-/// year or type), cases and their victims by year, type, venue and each venue they also have (with no state), and
-/// victims by year, type and venue with their terms (with no state). Each holds, for every combination of its key
+/// `0005_victim_term_counts.sql`, then `0009_county_venue_counts.sql`, `0010_venue_pair_counts.sql`,
+/// `0011_venue_victim_counts.sql` and `0012_county_venue_year_counts.sql`): cases and their victims by county, cases
+/// by state, cases and their victims by state and venue, victims by state with their gender, age group and
+/// citizenship, cases by county and venue, cases and their victims by venue and each venue they also have (with no
+/// state), and victims by venue with their terms (with no state); all by year and trafficking type too. Each holds, for every combination of its key
 /// columns that occurs, how many cases or victims have it; they are derived data that the importer and batch
 /// deletion keep equal to the stored rows in the same transaction, and `htdb check` recomputes.
 struct CountTable: Hashable, Sendable, CaseIterable {
@@ -41,7 +41,7 @@ struct CountTable: Hashable, Sendable, CaseIterable {
                                            byVenue: true, byVenuePair: true, victims: .termColumns)
     static let venueVictims = CountTable(name: "venue_victim_counts", byState: false, byCounty: false, byVenue: true,
                                          victims: .keyColumns)
-    /// Smallest first (rows at 1,000,000 victims: about 1,100, 9,200, 12,500, 20,000, 28,500, 47,000 and 66,000).
+    /// Smallest first (rows at 1,000,000 victims: about 1,100, 9,200, 12,500, 20,000, 28,500, 47,000 and 207,000).
     static let allCases: [CountTable] = [stateCases, caseVenuePairs, venueVictims, stateCaseVenues, stateVictims,
                                          cases, countyCaseVenues]
 
@@ -109,7 +109,7 @@ struct CountTable: Hashable, Sendable, CaseIterable {
     }
 
     /// The key columns: the primary key's, in its order but for `county_case_venue_counts`, whose primary key starts
-    /// with the county (`Migrations/0009_county_venue_counts.sql`).
+    /// with the county and the venue (`Migrations/0012_county_venue_year_counts.sql`).
     var keyColumns: [String] {
         var columns = byState ? ["state"] : []
         if byCounty { columns.append("county_fips") }

@@ -132,10 +132,10 @@ public struct Report: Sendable, Equatable {
         return ("SELECT coalesce(sum(\(table.countColumn(unit))), 0) FROM \(table.name) WHERE \(conditions)", arguments)
     }
 
-    /// The same counted over the stored rows, for what the count tables cannot give: a county or venue with two
-    /// victim dimensions, county and venue together with a year or a type (a county scope is a range of the
-    /// `cases_by_place` index), the other venues of the cases that have the filter's venue (`--by venue --venue X`)
-    /// with a state, a county or victims, and anything by country or nationality or with a country filter.
+    /// The same counted over the stored rows, for what the count tables cannot give: a county with a venue and a
+    /// victim dimension, a county or a state with two victim dimensions and a venue (a county scope is a range of
+    /// the `cases_by_place` index), the other venues of the cases that have the filter's venue (`--by venue --venue
+    /// X`) with a state or a county, and anything by country or nationality or with a country filter.
     private static func rowQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
         // The rows are driven by the cases in scope, or, for a venue filter alone with no dimension of the case
