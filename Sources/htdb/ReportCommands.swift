@@ -105,7 +105,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         try Console.run {
-            let db = try CaseDatabase.openForReading(at: database.path)
+            let db = try CaseDatabase.openForReading(at: database.path, mapped: true)
             let geography = try Geography(db.connection)
             let report = try Report.make(
                 by: try Dimension.parseList(by), filters: try scope.filters(geography),
@@ -134,7 +134,7 @@ struct Summary: ParsableCommand {
 
     func run() throws {
         try Console.run {
-            let db = try CaseDatabase.openForReading(at: database.path)
+            let db = try CaseDatabase.openForReading(at: database.path, mapped: true)
             let geography = try Geography(db.connection)
             let sheet = try FactSheet.make(filters: try scope.filters(geography),
                                            suppression: Suppression(minCount: output.minCount),

@@ -252,6 +252,9 @@ struct CountDeltas {
     private var openVenues = VenueSet()
     private var openDeltas = [Int32](repeating: 0, count: CountTable.cases.countColumns.count)
 
+    /// Whether changes wait in a journal (see `openJournal`).
+    var isJournaling: Bool { journaling }
+
     /// Whether the maps should be written now, before more changes could overflow a counter or fill a map.
     var needsWrite: Bool { changes >= 1 << 29 || maps.contains { $0.count >= CountMap.maxEntries / 2 } }
 

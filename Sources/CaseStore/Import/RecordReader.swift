@@ -54,6 +54,15 @@ final class ReaderCounts: @unchecked Sendable {
         return deltas.countAsStaged(record, after: open, sign: 1)
     }
 
+    /// Adds what `other` counted to these counts and empties `other` (which must have no open journal), unless the
+    /// reading thread is counting a batch; returns whether it did.
+    func absorbUnlessBusy(_ other: inout CountDeltas) -> Bool {
+        guard lock.try() else { return false }
+        defer { lock.unlock() }
+        deltas.merge(&other)
+        return true
+    }
+
     /// Moves the counts so far into `target`.
     func move(into target: inout CountDeltas) {
         lock.lock()

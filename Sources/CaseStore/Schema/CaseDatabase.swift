@@ -76,8 +76,10 @@ public final class CaseDatabase {
     }
 
     /// Opens an existing, fully migrated file read-only (`SQLITE_OPEN_READONLY`): reports and queries cannot change it.
+    /// - Parameter mapped: read pages through a memory map (for reports: see `readMapBytes`).
     /// - Throws: `CaseDatabaseError.notFound`, `MigrationError` (pending, newer, not htdb) or `SQLiteError`.
-    public static func openForReading(at path: String, migrator: Migrator = Migrator()) throws -> CaseDatabase {
+    public static func openForReading(at path: String, mapped: Bool = false,
+                                      migrator: Migrator = Migrator()) throws -> CaseDatabase {
         guard FileManager.default.fileExists(atPath: path) else { throw CaseDatabaseError.notFound(path: path) }
         let connection = try Connection(path: path, mode: .readOnly)
         try migrator.checkCurrent(connection)
@@ -85,16 +87,17 @@ public final class CaseDatabase {
         // in the sqlite3 shell on 1M victims, 1.40-2.20 s -> 1.11-1.43 s for the two such GROUP BYs of the
         // benchmark; two helpers were slower on two cores.
         try connection.execute("PRAGMA threads = 1")
-        // Pages are read from a memory map rather than copied into the 2 MiB page cache: a report that scans an
-        // index (`--by county,venue --type labor` reads all of cases_by_place) spent half its time in read()
-        // copying pages, evicted and read again. In the sqlite3 shell on 1M victims that scan took 0.16-0.19 s
-        // with read() and 0.07-0.09 s mapped. The map is read-only and its pages are the file's (shared with the
-        // OS cache, not this process's heap).
-        try connection.execute("PRAGMA mmap_size = \(Self.readMapBytes)")
+        if mapped { try connection.execute("PRAGMA mmap_size = \(Self.readMapBytes)") }
         return CaseDatabase(connection: connection, appliedOnOpen: [])
     }
 
-    /// The most of a file that reports map into memory (SQLite caps it at its compile-time SQLITE_MAX_MMAP_SIZE).
+    /// The most of a file that reports and summaries map into memory (SQLite caps it at its compile-time
+    /// SQLITE_MAX_MMAP_SIZE, 2 GiB here). Pages are then read from the map rather than copied into the 2 MiB page
+    /// cache: a report that scans an index (`--by county,venue --type labor` reads all of cases_by_place) spent half
+    /// its time in read() copying pages, evicted and read again; in the sqlite3 shell on 1M victims that scan took
+    /// 0.16-0.19 s with read() and 0.07-0.09 s mapped. Not for export and queries, which read every row once: the
+    /// pages they touch would count in their resident memory (an export of 972,173 victims, 24 -> 131 MiB), for no
+    /// gain.
     static let readMapBytes = 1 << 32
 
     /// Opens an existing file without migrating or checking its schema (for `htdb migrate --status`).
