@@ -1137,6 +1137,18 @@ struct CountMapTests {
         for (earlier, later) in zip(order, order.dropFirst()) {
             #expect(map.key(earlier).packed < map.key(later).packed)
         }
+        // county_case_venue_counts' order: county, venue, state, year, type (its keys have nothing else).
+        var countyMap = CountDeltas.CountMap(width: 1)
+        for _ in 0..<5_000 {
+            countyMap.add(1, to: CountDeltas.Key(state: UInt16(random.int(0...3)) << 8 | 0x41,
+                                                 county: Int32(random.int(-1...30)), year: Int16(random.int(2019...2022)),
+                                                 type: UInt8(random.int(0...3)), venue: UInt8(random.int(0...37))))
+        }
+        let countyOrder = countyMap.entriesInKeyOrder(countyFirst: true).map { countyMap.key(Int($0)) }
+        #expect(countyOrder.count == countyMap.count)
+        for (a, b) in zip(countyOrder, countyOrder.dropFirst()) {
+            #expect((a.county, a.venue, a.state, a.year, a.type) < (b.county, b.venue, b.state, b.year, b.type))
+        }
     }
 
     /// A key packed into two words (how the map stores and compares keys) comes back whole, at the edges of

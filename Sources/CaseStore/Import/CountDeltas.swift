@@ -203,12 +203,25 @@ struct CountDeltas {
             (0..<count).map { (key($0), $0) }
         }
 
-        /// The entry numbers in the order of their packed keys (4 bytes an entry: a copy of the keys beside them
-        /// was 24).
-        func entriesInKeyOrder() -> [Int32] {
-            var order = (0..<Int32(count)).map { $0 }
-            order.sort { keyWords(Int($0)) < keyWords(Int($1)) }
-            return order
+        /// The entry numbers in the order of their packed keys, or for `countyFirst` of the county, the venue, the
+        /// state, the year and the type (county_case_venue_counts' primary key: its upserts then walk the table
+        /// forward, 0.44 -> 0.39 s at 1M rows). Sorted as pairs of words (each entry's key read once), not
+        /// through a comparator that read both keys from their chunks: that sort was 40 % of writing the counts.
+        func entriesInKeyOrder(countyFirst: Bool = false) -> [Int32] {
+            var keyed: [(UInt64, UInt64)] = []
+            keyed.reserveCapacity(count)
+            for entry in 0..<count {
+                let (high, low, second) = keyWords(entry)
+                var first = UInt64(high) << 32 | UInt64(low)
+                if countyFirst {
+                    // state 16, county + 1 21, year 16, type 3, venue 8 -> county + 1, venue, state, year, type.
+                    first = (first >> 27 & 0x1F_FFFF) << 43 | (first & 0xFF) << 35 | (first >> 48) << 19
+                        | (first >> 11 & 0xFFFF) << 3 | (first >> 8 & 0x7)
+                }
+                keyed.append((first, UInt64(second) << 32 | UInt64(entry)))
+            }
+            keyed.sort { $0 < $1 }
+            return keyed.map { Int32(truncatingIfNeeded: $0.1) }
         }
 
         /// The counters of entry `entry`.
@@ -495,8 +508,15 @@ struct CountDeltas {
     }
 
     /// The USPS code of a key; "" for 0, a case with no state (the count tables' key for it).
+    /// (Written in place: these run for every combination written, and an array of the bytes was an allocation
+    /// each.)
     private static func stateCode(_ key: UInt16) -> String {
-        key == 0 ? "" : String(decoding: [UInt8(key >> 8), UInt8(key & 0xFF)], as: UTF8.self)
+        guard key != 0 else { return "" }
+        return String(unsafeUninitializedCapacity: 2) { bytes in
+            bytes[0] = UInt8(key >> 8)
+            bytes[1] = UInt8(key & 0xFF)
+            return 2
+        }
     }
 
     private static func index<T: VocabularyTerm>(_ term: T) -> UInt8 { UInt8(term.ordinal) }
@@ -514,13 +534,14 @@ struct CountDeltas {
     /// The county key as stored: its 5-digit FIPS, or "" for none.
     private static func countyCode(_ county: Int32) -> String {
         guard county >= 0 else { return "" }
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: 5)
-        var rest = Int(county)
-        for index in stride(from: 4, through: 0, by: -1) {
-            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
+        return String(unsafeUninitializedCapacity: 5) { digits in
+            var rest = Int(county)
+            for index in stride(from: 4, through: 0, by: -1) {
+                digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            return 5
         }
-        return String(decoding: digits, as: UTF8.self)
     }
 
     /// Subtracts everything stored for case `id` (its row, venue links and victims), before it is deleted.
@@ -565,7 +586,7 @@ struct CountDeltas {
             let map = maps[index]
             maps[index] = CountMap(width: map.width)
             // Roughly in the tables' primary-key order, so the upserts walk their B-trees forward (see `Key.packed`).
-            let entries = map.entriesInKeyOrder()
+            let entries = map.entriesInKeyOrder(countyFirst: table == .countyCaseVenues)
             let counts = table.countColumns
             let add = BulkInsert(db, "INSERT INTO \(table.name) (\((table.keyColumns + counts).joined(separator: ", ")))",
                                  columns: table.keyColumns.count + counts.count,
