@@ -354,7 +354,7 @@ struct CountDeltas {
                 pairKey.venue = venueKey.venue
                 wideJournal.append((Self.venuesTable, venueKey, deltasAt))
                 if openDeltas[0] != 0 { journal.append((Self.countyVenuesTable, countyVenueKey, openDeltas[0])) }
-                for other in openVenues {
+                for other in openVenues where other != venue {
                     pairKey.withVenue = UInt8(truncatingIfNeeded: other)
                     wideJournal.append((Self.venuePairsTable, pairKey, deltasAt))
                 }
@@ -367,7 +367,7 @@ struct CountDeltas {
                 pairKey.venue = venueKey.venue
                 maps[Self.venuesTable].add(openDeltas[...], to: venueKey)
                 if openDeltas[0] != 0 { maps[Self.countyVenuesTable].add(openDeltas[0], to: countyVenueKey) }
-                for other in openVenues {
+                for other in openVenues where other != venue {
                     pairKey.withVenue = UInt8(truncatingIfNeeded: other)
                     maps[Self.venuePairsTable].add(openDeltas[...], to: pairKey)
                 }
@@ -388,8 +388,6 @@ struct CountDeltas {
         var key = countyKey
         open(key, venues: venues)
         openDeltas[0] += sign
-        key.county = -1
-        add(sign, to: key, in: Self.stateCasesTable)
         changes += 1
     }
 
@@ -596,11 +594,37 @@ struct CountDeltas {
         }
     }
 
+    /// Fills the combinations that are sums of another table's: `state_case_counts` is `case_counts` summed over
+    /// counties, and the rows of `case_venue_pair_counts` that pair a venue with itself are
+    /// `state_case_venue_counts` summed over states. They are not counted case by case (the reading thread, which
+    /// counts, is the import's bottleneck: that was one narrow and one wide change per case and venue of 7 per
+    /// row), but added here from the other maps' totals, once per combination.
+    private mutating func deriveSums() {
+        let cases = maps[Self.casesTable]
+        for entry in 0..<cases.count {
+            let delta = cases.counters(entry).first ?? 0
+            guard delta != 0 else { continue }
+            var key = cases.key(entry)
+            key.county = -1
+            maps[Self.stateCasesTable].add(delta, to: key)
+        }
+        let venues = maps[Self.venuesTable]
+        for entry in 0..<venues.count {
+            let deltas = venues.counters(entry)
+            guard deltas.contains(where: { $0 != 0 }) else { continue }
+            var key = venues.key(entry)
+            key.state = 0
+            key.withVenue = key.venue
+            maps[Self.venuePairsTable].add(deltas, to: key)
+        }
+    }
+
     /// Writes the collected changes and removes combinations that fell to zero. Combinations with no negative
     /// change go in key order through multi-row upserts (there can be tens of thousands); the others, rare (a case
     /// taken back), are updated one by one.
     mutating func write(to db: Connection) throws {
         settleOpenCase()
+        deriveSums()
         for (index, table) in CountTable.allCases.enumerated() {
             // Each map is let go as soon as it is written, its slots before its entries are sorted (at 4M rows the
             // sort of county_case_venue_counts beside the whole map took the peak RSS from 62 to 71 MB).
