@@ -9,7 +9,7 @@ import SQLite
 /// for `state_case_counts`, `state_victim_counts`, `venue_victim_counts` and `county_case_venue_counts`; `cases`,
 /// `victims` and one per victim term for `case_counts`, `state_case_venue_counts` and `case_venue_pair_counts`.
 struct CountDeltas {
-    struct Key: Equatable {
+    struct Key: Equatable, Sendable {
         /// Equal when every field is: compared as the two packed words (nine field comparisons were a measurable
         /// part of every map lookup).
         static func == (a: Key, b: Key) -> Bool { a.packed == b.packed }
@@ -482,39 +482,71 @@ struct CountDeltas {
     }
 
     /// Ends the journal: applies its changes to the maps, or drops them.
-    ///
-    /// Kept changes are applied in two passes. The first only reads each key's home slot: the reads are independent
-    /// of one another, so the processor has many cache misses in flight at once; the second then finds those slots
-    /// in the cache. Applied one by one as rows were staged, nearly every change waited for its own miss (the maps
-    /// are a few MB): `CountMap.add` was 2 % of a 1M-row import's storing thread and 4 % at 4M rows (perf).
     mutating func closeJournal(keep: Bool) {
         guard journaling else { return }
         settleOpenCase()
         journaling = false
-        if keep {
-            let width = openDeltas.count
-            let (journal, wideJournal, journalDeltas) = (journal, wideJournal, journalDeltas)
-            maps.withUnsafeMutableBufferPointer { maps in
-                journal.withUnsafeBufferPointer { journal in
-                    wideJournal.withUnsafeBufferPointer { wideJournal in
-                        var sum = 0
-                        for entry in journal { sum &+= maps[entry.table].lookAhead(entry.key) }
-                        for entry in wideJournal { sum &+= maps[entry.table].lookAhead(entry.key) }
-                        lookAheadSink &+= sum
-                        for entry in journal { maps[entry.table].add(entry.sign, to: entry.key) }
-                        journalDeltas.withUnsafeBufferPointer { deltas in
-                            for entry in wideJournal {
-                                maps[entry.table].add(UnsafeBufferPointer(rebasing: deltas[entry.deltasAt..<(entry.deltasAt + width)]),
-                                                      to: entry.key)
-                            }
+        if keep { applyJournal(journal, wideJournal, journalDeltas) }
+        journal.removeAll(keepingCapacity: true)
+        wideJournal.removeAll(keepingCapacity: true)
+        journalDeltas.removeAll(keepingCapacity: true)
+    }
+
+    /// Changes taken out of one `CountDeltas`' journal (`takeJournal`) to be applied to another's maps (`apply`):
+    /// the reading thread counts into a journal, and the storing thread applies it.
+    struct Journal: Sendable {
+        fileprivate var narrow: [(table: Int, key: Key, sign: Int32)]
+        fileprivate var wide: [(table: Int, key: Key, deltasAt: Int)]
+        fileprivate var deltas: [Int32]
+        fileprivate var changes: Int
+    }
+
+    /// Settles the open case and takes every change of the open journal out of it (the journal stays open, empty).
+    mutating func takeJournal() -> Journal {
+        settleOpenCase()
+        let taken = Journal(narrow: journal, wide: wideJournal, deltas: journalDeltas, changes: changes)
+        journal = []
+        journal.reserveCapacity(taken.narrow.count)
+        wideJournal = []
+        wideJournal.reserveCapacity(taken.wide.count)
+        journalDeltas = []
+        journalDeltas.reserveCapacity(taken.deltas.count)
+        changes = 0
+        return taken
+    }
+
+    /// Applies a journal taken from another `CountDeltas` to these maps (not to an open journal).
+    mutating func apply(_ taken: Journal) {
+        applyJournal(taken.narrow, taken.wide, taken.deltas)
+        changes += taken.changes
+    }
+
+    /// Applies journaled changes to the maps, in two passes. The first only reads each key's home slot: the reads
+    /// are independent of one another, so the processor has many cache misses in flight at once; the second then
+    /// finds those slots in the cache. Applied one by one as rows were staged, nearly every change waited for its
+    /// own miss (the maps are a few MB): `CountMap.add` was 2 % of a 1M-row import's storing thread and 4 % at 4M
+    /// rows (perf).
+    private mutating func applyJournal(_ journal: [(table: Int, key: Key, sign: Int32)],
+                                       _ wideJournal: [(table: Int, key: Key, deltasAt: Int)],
+                                       _ journalDeltas: [Int32]) {
+        let width = openDeltas.count
+        var sum = 0
+        maps.withUnsafeMutableBufferPointer { maps in
+            journal.withUnsafeBufferPointer { journal in
+                wideJournal.withUnsafeBufferPointer { wideJournal in
+                    for entry in journal { sum &+= maps[entry.table].lookAhead(entry.key) }
+                    for entry in wideJournal { sum &+= maps[entry.table].lookAhead(entry.key) }
+                    for entry in journal { maps[entry.table].add(entry.sign, to: entry.key) }
+                    journalDeltas.withUnsafeBufferPointer { deltas in
+                        for entry in wideJournal {
+                            maps[entry.table].add(UnsafeBufferPointer(rebasing: deltas[entry.deltasAt..<(entry.deltasAt + width)]),
+                                                  to: entry.key)
                         }
                     }
                 }
             }
         }
-        journal.removeAll(keepingCapacity: true)
-        wideJournal.removeAll(keepingCapacity: true)
-        journalDeltas.removeAll(keepingCapacity: true)
+        lookAheadSink &+= sum
     }
 
     private static func stateKey(_ code: String) -> UInt16 {

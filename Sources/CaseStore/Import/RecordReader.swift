@@ -26,48 +26,66 @@ struct CheckedRecord: Sendable {
 /// The count-table changes of the records the reading thread read, counted there as if each were staged from
 /// the case before it (``CountDeltas/countAsStaged(_:after:sign:)``): in a well-formed file that is what the
 /// storing thread stores, so it counts nothing itself and only takes back the count of a record it stores in
-/// another way (see `FileRun.stage`). Counting took a tenth of the storing thread's time, which is the busier one.
-/// Shared under a lock, which the reading thread holds while it counts a batch of records (in a journal, so that
-/// the changes reach the maps in one pass with their cache misses overlapped; see `CountDeltas.closeJournal`): the
-/// storing thread takes the counts when it writes the count tables.
+/// another way (see `FileRun.stage`).
+///
+/// The reading thread records the changes of each batch in a journal (`recorder`) and sends it at the head of the
+/// batch; the storing thread applies it to the maps (`deltas`) before it takes the batch's records, so a record's
+/// count is always in the maps when the record is stored. Applying the changes was most of the counting's cost, and
+/// the reading thread is the import's bottleneck: its journal alone and the storing thread's spare time make the
+/// two about even. Each side touches only its own half; the lock guards `full`.
 final class ReaderCounts: @unchecked Sendable {
-    private let lock = NSLock()
+    /// The reading thread's: the open case and the journal of the batch being read.
+    private var recorder = CountDeltas()
+    /// The storing thread's: the maps.
     private var deltas = CountDeltas()
+    private let lock = NSLock()
+    /// Set by the storing thread when the maps should be written before they take more (`CountDeltas.needsWrite`).
+    private var full = false
 
-    /// Starts a batch: `count` may be called until `endBatch`.
-    func beginBatch() {
+    /// Starts counting (reading thread).
+    func start() {
+        recorder.openJournal()
+    }
+
+    /// Whether the reading thread should leave counting to the storing thread for now (it asks once per batch).
+    var isFull: Bool {
         lock.lock()
-        deltas.openJournal()
+        defer { lock.unlock() }
+        return full
     }
 
-    /// Ends a batch: its counts go to the maps, where `move` finds them.
-    func endBatch() {
-        deltas.closeJournal(keep: true)
-        lock.unlock()
-    }
-
-    /// Counts `record` (unless the counters are full: then the storing thread counts it) and returns the case open
-    /// after it. Only between `beginBatch` and `endBatch`.
+    /// Counts `record` and returns the case open after it (reading thread).
     func count(_ record: inout CheckedRecord, after open: String?) -> String? {
-        guard !deltas.needsWrite else { return record.validations.last?.caseRecord?.caseRef ?? open }
         record.countedAfter = CheckedRecord.CountedAfter(caseRef: open)
-        return deltas.countAsStaged(record, after: open, sign: 1)
+        return recorder.countAsStaged(record, after: open, sign: 1)
     }
 
-    /// Adds what `other` counted to these counts and empties `other` (which must have no open journal), unless the
-    /// reading thread is counting a batch; returns whether it did.
-    func absorbUnlessBusy(_ other: inout CountDeltas) -> Bool {
-        guard lock.try() else { return false }
-        defer { lock.unlock() }
+    /// The changes counted since the last call, the open case's included (reading thread).
+    func takeJournal() -> CountDeltas.Journal {
+        recorder.takeJournal()
+    }
+
+    /// Applies a batch's journal to the maps (storing thread).
+    func apply(_ journal: CountDeltas.Journal) {
+        deltas.apply(journal)
+        if deltas.needsWrite { setFull(true) }
+    }
+
+    /// Adds what `other` counted to the maps and empties `other`, which must have no open journal (storing thread).
+    func absorb(_ other: inout CountDeltas) {
         deltas.merge(&other)
-        return true
     }
 
-    /// Moves the counts so far into `target`.
+    /// Moves the counts so far into `target` (storing thread).
     func move(into target: inout CountDeltas) {
-        lock.lock()
-        defer { lock.unlock() }
         target.merge(&deltas)
+        setFull(false)
+    }
+
+    private func setFull(_ value: Bool) {
+        lock.lock()
+        full = value
+        lock.unlock()
     }
 }
 
@@ -79,6 +97,8 @@ enum ReadEvent: Sendable {
     case progress(Int)
     /// The rest of the file cannot be read.
     case failed(FileIssue)
+    /// The count changes of the batch's records (its first event).
+    case counts(CountDeltas.Journal)
 }
 
 /// Reads and checks a file's records on a thread of its own while the caller stores them, so parsing and
@@ -167,23 +187,18 @@ final class RecordReader: @unchecked Sendable {
                 warningsSent += 1
             }
         }
-        // Records are counted between beginBatch and endBatch, which holds the counts' lock: never while waiting
-        // for room in the queue (the storing thread may be waiting for the lock).
+        // Each batch's count changes go first in it (see ReaderCounts); while the storing thread finds its maps
+        // full it counts the records itself.
         var counting = false
-        func startCounting() {
-            counts.beginBatch()
-            counting = true
+        func send() -> Bool {
+            if counting { batch.insert(.counts(counts.takeJournal()), at: 0) }
+            freeDone()
+            return queue.send(batch)
         }
-        func stopCounting() {
-            if counting { counts.endBatch() }
-            counting = false
-        }
-        defer {
-            stopCounting()
-            queue.finish()
-        }
+        defer { queue.finish() }
+        counts.start()
+        counting = !counts.isFull
         sendWarnings()
-        startCounting()
         do {
             while let record = try source.next() {
                 // A loop rather than `map(validator.validate)`: the partial application copied the validator (a
@@ -194,25 +209,25 @@ final class RecordReader: @unchecked Sendable {
                 var checked = CheckedRecord(line: record.line, issues: record.issues,
                                             caseRef: record.readCaseRef ?? validations.first?.caseRef,
                                             validations: validations)
-                if checked.isCountable { open = counts.count(&checked, after: open) }
+                if checked.isCountable {
+                    open = counting ? counts.count(&checked, after: open)
+                        : checked.validations.last?.caseRecord?.caseRef ?? open
+                }
                 batch.append(.record(checked))
                 sendWarnings()
                 records += 1
                 if records % Self.batchSize == 0 {
                     batch.append(.progress(source.bytesConsumed))
-                    stopCounting()
-                    freeDone()
-                    guard queue.send(batch) else { return }
+                    guard send() else { return }
                     batch.removeAll(keepingCapacity: true)
-                    startCounting()
+                    counting = !counts.isFull
                 }
             }
         } catch {
             batch.append(.failed(error))
         }
-        stopCounting()
         sendWarnings()
-        _ = queue.send(batch)
+        _ = send()
     }
 }
 
