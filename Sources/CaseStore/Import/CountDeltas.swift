@@ -29,6 +29,13 @@ struct CountDeltas {
         /// A case's second venue in `case_venue_pair_counts`; 0 for none.
         var withVenue: UInt8 = 0
 
+        /// The fields in county_case_venue_counts' primary-key order (county + 1, venue, state, year, type) in 64
+        /// bits: that table's keys have no victim terms and no second venue.
+        var countyFirstOrder: UInt64 {
+            UInt64(UInt32(bitPattern: county &+ 1) & 0x1F_FFFF) << 43 | UInt64(venue) << 35 | UInt64(state) << 19
+                | UInt64(UInt16(bitPattern: year)) << 3 | UInt64(type & 0x7)
+        }
+
         /// A cheap hash of the fields (the packed words through MurmurHash3's finalizer): keys are looked up for
         /// every case and victim stored, and Swift's seeded Hasher was a measurable part of an import.
         var mixed: Int { Self.mix(packed) }
@@ -49,8 +56,7 @@ struct CountDeltas {
         /// as a pair they sort keys roughly as the tables store them (types by ordinal, not code; states by USPS
         /// code, which `county_case_venue_counts`' county-first key follows nearly, a county's FIPS starting with
         /// its state's). State 16 bits, county + 1 21 bits, year 16, type 3, venue 8; then the second venue and the
-        /// three victim terms, 8 bits each. In 12 bytes, a map's slot is 16 (24 with a second 64-bit
-        /// word: at 4,000,000 rows the maps' slots were 12 MB).
+        /// three victim terms, 8 bits each. A map stores the 12 bytes beside the key's counters (see `CountMap`).
         var packed: (UInt64, UInt32) {
             (UInt64(state) << 48 | UInt64(UInt32(bitPattern: county &+ 1) & 0x1F_FFFF) << 27
                 | UInt64(UInt16(bitPattern: year)) << 11 | UInt64(type & 0x7) << 8 | UInt64(venue),
@@ -102,9 +108,9 @@ struct CountDeltas {
             stride = 3 + width
         }
 
-        /// The slot word of entry `entry` whose key hashes to `hash`.
-        private static func slotWord(entry: Int, hash: Int) -> UInt32 {
-            UInt32(truncatingIfNeeded: UInt(bitPattern: hash) >> 56) << 24 | UInt32(entry + 1)
+        /// The 8 bits of a key's hash that its slot keeps, in the slot's high bits.
+        private static func tag(_ hash: Int) -> UInt32 {
+            UInt32(truncatingIfNeeded: UInt(bitPattern: hash) >> 56) << 24
         }
 
         /// Adds `delta` to the first counter of `key`'s combination.
@@ -137,7 +143,7 @@ struct CountDeltas {
             if (count + 1) * 4 > slots.count * 3 { grow() }
             let words = key.packed
             let hash = Key.mix(words)
-            let tag = UInt32(truncatingIfNeeded: UInt(bitPattern: hash) >> 56) << 24
+            let tag = Self.tag(hash)
             let (low, high, second) = (Int32(truncatingIfNeeded: words.0), Int32(truncatingIfNeeded: words.0 >> 32),
                                        Int32(bitPattern: words.1))
             let stride = stride
@@ -212,15 +218,11 @@ struct CountDeltas {
             var firsts = [UInt64](repeating: 0, count: count)
             var seconds = [UInt32](repeating: 0, count: countyFirst ? 0 : count)
             for entry in 0..<count {
-                let (high, low, second) = keyWords(entry)
-                let first = UInt64(high) << 32 | UInt64(low)
                 if countyFirst {
-                    // state 16, county + 1 21, year 16, type 3, venue 8 -> county + 1, venue, state, year, type
-                    // (this table's keys have no second word).
-                    firsts[entry] = (first >> 27 & 0x1F_FFFF) << 43 | (first & 0xFF) << 35 | (first >> 48) << 19
-                        | (first >> 11 & 0xFFFF) << 3 | (first >> 8 & 0x7)
+                    firsts[entry] = key(entry).countyFirstOrder
                 } else {
-                    firsts[entry] = first
+                    let (high, low, second) = keyWords(entry)
+                    firsts[entry] = UInt64(high) << 32 | UInt64(low)
                     seconds[entry] = second
                 }
             }
@@ -260,7 +262,7 @@ struct CountDeltas {
                 let hash = key(entry).mixed
                 var slot = hash & mask
                 while slots[slot] != 0 { slot = (slot + 1) & mask }
-                slots[slot] = Self.slotWord(entry: entry, hash: hash)
+                slots[slot] = Self.tag(hash) | UInt32(entry + 1)
             }
         }
     }
@@ -311,6 +313,16 @@ struct CountDeltas {
         }
     }
 
+    /// Adds the open case's counters (`openDeltas`) to a wide combination, or, while a journal is open, notes the
+    /// change with where those counters are in `journalDeltas`.
+    private mutating func addOpenDeltas(to key: Key, in table: Int, deltasAt: Int) {
+        if journaling {
+            wideJournal.append((table, key, deltasAt))
+        } else {
+            maps[table].add(openDeltas[...], to: key)
+        }
+    }
+
     /// The last county text read as a number, and the number (every victim of a case repeats its county).
     private var lastCounty: (text: String, number: Int32) = ("", -1)
 
@@ -344,33 +356,19 @@ struct CountDeltas {
         var countyVenueKey = countyKey
         var pairKey = venueKey
         pairKey.state = 0
-        if journaling {
-            let deltasAt = journalDeltas.count
-            journalDeltas.append(contentsOf: openDeltas)
-            wideJournal.append((Self.casesTable, countyKey, deltasAt))
-            for venue in openVenues {
-                venueKey.venue = UInt8(truncatingIfNeeded: venue)
-                countyVenueKey.venue = venueKey.venue
-                pairKey.venue = venueKey.venue
-                wideJournal.append((Self.venuesTable, venueKey, deltasAt))
-                if openDeltas[0] != 0 { journal.append((Self.countyVenuesTable, countyVenueKey, openDeltas[0])) }
-                for other in openVenues where other != venue {
-                    pairKey.withVenue = UInt8(truncatingIfNeeded: other)
-                    wideJournal.append((Self.venuePairsTable, pairKey, deltasAt))
-                }
-            }
-        } else {
-            maps[Self.casesTable].add(openDeltas[...], to: countyKey)
-            for venue in openVenues {
-                venueKey.venue = UInt8(truncatingIfNeeded: venue)
-                countyVenueKey.venue = venueKey.venue
-                pairKey.venue = venueKey.venue
-                maps[Self.venuesTable].add(openDeltas[...], to: venueKey)
-                if openDeltas[0] != 0 { maps[Self.countyVenuesTable].add(openDeltas[0], to: countyVenueKey) }
-                for other in openVenues where other != venue {
-                    pairKey.withVenue = UInt8(truncatingIfNeeded: other)
-                    maps[Self.venuePairsTable].add(openDeltas[...], to: pairKey)
-                }
+        // While a journal is open the open case's counters go to it once, and each wide change points at them.
+        let deltasAt = journalDeltas.count
+        if journaling { journalDeltas.append(contentsOf: openDeltas) }
+        addOpenDeltas(to: countyKey, in: Self.casesTable, deltasAt: deltasAt)
+        for venue in openVenues {
+            venueKey.venue = UInt8(truncatingIfNeeded: venue)
+            countyVenueKey.venue = venueKey.venue
+            pairKey.venue = venueKey.venue
+            addOpenDeltas(to: venueKey, in: Self.venuesTable, deltasAt: deltasAt)
+            if openDeltas[0] != 0 { add(openDeltas[0], to: countyVenueKey, in: Self.countyVenuesTable) }
+            for other in openVenues where other != venue {
+                pairKey.withVenue = UInt8(truncatingIfNeeded: other)
+                addOpenDeltas(to: pairKey, in: Self.venuePairsTable, deltasAt: deltasAt)
             }
         }
         for index in openDeltas.indices { openDeltas[index] = 0 }
@@ -385,8 +383,7 @@ struct CountDeltas {
 
     /// `addCase` with the case's `case_counts` key made already.
     private mutating func addCase(countyKey: Key, venues: VenueSet, sign: Int32) {
-        var key = countyKey
-        open(key, venues: venues)
+        open(countyKey, venues: venues)
         openDeltas[0] += sign
         changes += 1
     }

@@ -5,9 +5,10 @@ import SQLite
 /// `0011_venue_victim_counts.sql` and `0012_county_venue_year_counts.sql`): cases and their victims by county, cases
 /// by state, cases and their victims by state and venue, victims by state with their gender, age group and
 /// citizenship, cases by county and venue, cases and their victims by venue and each venue they also have (with no
-/// state), and victims by venue with their terms (with no state); all by year and trafficking type too. Each holds, for every combination of its key
-/// columns that occurs, how many cases or victims have it; they are derived data that the importer and batch
-/// deletion keep equal to the stored rows in the same transaction, and `htdb check` recomputes.
+/// state), and victims by venue with their terms (with no state); all by year and trafficking type too. Each holds,
+/// for every combination of its key columns that occurs, how many cases or victims have it; they are derived data
+/// that the importer and batch deletion keep equal to the stored rows in the same transaction, and `htdb check`
+/// recomputes.
 struct CountTable: Hashable, Sendable, CaseIterable {
     /// How a table counts victims.
     enum VictimCounts: Hashable, Sendable {
