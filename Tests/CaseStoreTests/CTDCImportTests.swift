@@ -313,7 +313,7 @@ struct CTDCImportTests {
         #expect((try? db.run("UPDATE victims SET nationality = 'XX' WHERE id = 1")) == nil)
         let indexes = try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'cases' "
             + "ORDER BY name").allRows()
-        #expect(indexes == [[.text("cases_by_place")], [.text("sqlite_autoindex_cases_1")]])
+        #expect(indexes == [[.text("sqlite_autoindex_cases_1")]])
     }
 
     // MARK: - Reports

@@ -258,12 +258,13 @@ struct FileRun {
 
     // MARK: - Indexes during a bulk load
 
-    /// When the file is large next to the cases already stored, drops the cases_by_place index for the load and
-    /// builds it again at the end (`restoreIndexes`, same transaction, same DDL): building an index sorts its keys
-    /// once, while keeping it up to date inserts every new case's key at a random place in it. Measured on
-    /// 1,000,000 rows into an empty database: 21.7 s with the index kept, 13.3 s without it; building it then takes
-    /// about 1.4 s. So it pays when the new cases are more than about a fifth of those stored (about 160 bytes of
-    /// CSV per case).
+    /// When the file is large next to the cases already stored, drops the indexes on `cases` for the load and
+    /// builds them again at the end (`restoreIndexes`, same transaction, same DDL): building an index sorts its keys
+    /// once, while keeping it up to date inserts every new case's key at a random place in it. Measured with the
+    /// schema's own index of versions 1-12 (cases_by_place, dropped by migration 0013), on 1,000,000 rows into an
+    /// empty database: 21.7 s with the index kept, 13.3 s without it; building it then took about 1.4 s. So it pays
+    /// when the new cases are more than about a fifth of those stored (about 160 bytes of CSV per case). The schema
+    /// has no such index now; this is for indexes users make (the case_ref UNIQUE index has no DDL and stays).
     private mutating func setIndexesAside() throws {
         let storedCases = staged.nextCaseID - 1
         guard Int64(totalBytes / 160) * 5 > storedCases else { return }
@@ -296,8 +297,8 @@ struct FileRun {
     }
 
     /// Builds the indexes set aside again. SQLite's sorter may use one helper thread for it (the reading thread is
-    /// done by then, so the second core is free): building cases_by_place for 600,000 cases in the sqlite3 shell
-    /// took 0.95-1.56 s without and 0.67-1.12 s with it, for about 4 MiB more memory.
+    /// done by then, so the second core is free): building cases_by_place (schema 1-12) for 600,000 cases in the
+    /// sqlite3 shell took 0.95-1.56 s without and 0.67-1.12 s with it, for about 4 MiB more memory.
     private mutating func restoreIndexes() throws {
         for sql in droppedTriggers { try db.execute(sql) }
         droppedTriggers = []

@@ -84,21 +84,19 @@ public struct FactSheet: Sendable, Equatable {
         return sheet
     }
 
-    /// The batches that have a case in scope. There is no index by batch: with no filter, each batch is looked
-    /// for among the cases (the first index entry of a batch ends the search; a batch with no case left reads the
-    /// whole index once). With a filter, a batch with no case in scope would read the whole scope once per batch, so
-    /// the scope's batches are collected in one pass instead, which stops once it has found as many as there are
-    /// batches; a venue alone finds its cases through its links, as the reports do. On a million victims in one
-    /// batch, `htdb summary` spent 0.07 s on such a pass over every case; in one batch or five, the lookups take
-    /// 1 ms. The pass for a venue (sqlite3 shell): 0.12 s -> 0.002 s in one batch, 0.12 -> 0.09 s in five.
+    /// The batches that have a case in scope, collected in one pass over the scope's cases that stops once it has
+    /// found as many as there are batches (no index by batch; nor, since migration 0013, by place); a venue alone
+    /// finds its cases through its links, as the reports do. Looking for each batch among the cases in turn read the
+    /// cases before its first one again for every batch (sqlite3 shell: 0.060 -> 0.015 s). On a million victims in
+    /// five yearly batches, whole processes (median of five): `htdb summary` 68 -> 48 ms (36 ms with the place index
+    /// of schema 1-12), `--state CA` 30 ms (13 ms). The pass for a venue (sqlite3 shell): 0.12 s -> 0.002 s in one
+    /// batch, 0.12 -> 0.09 s in five.
     private static func sources(filters: ReportFilters, db: Connection) throws -> [Source] {
         let inScope: String
         let arguments: [SQLValue]
         // No more distinct batches can be found than there are.
         let everyBatchFound = "LIMIT (SELECT count(*) FROM import_batches)"
-        if filters == ReportFilters() {
-            (inScope, arguments) = ("EXISTS (SELECT 1 FROM cases c WHERE c.batch_id = b.id)", [])
-        } else if let venue = filters.venueAlone {
+        if let venue = filters.venueAlone {
             inScope = "b.id IN (SELECT DISTINCT c.batch_id FROM case_venues f CROSS JOIN cases c ON c.id = f.case_id "
                 + "WHERE f.venue_id = ? \(everyBatchFound))"
             arguments = [.integer(Int64(venue.id))]

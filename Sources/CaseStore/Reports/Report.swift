@@ -133,9 +133,9 @@ public struct Report: Sendable, Equatable {
     }
 
     /// The same counted over the stored rows, for what the count tables cannot give: a county with a venue and a
-    /// victim dimension, a county or a state with two victim dimensions and a venue (a county scope is a range of
-    /// the `cases_by_place` index), the other venues of the cases that have the filter's venue (`--by venue --venue
-    /// X`) with a state or a county, and anything by country or nationality or with a country filter.
+    /// victim dimension, a county or a state with two victim dimensions and a venue (the cases are scanned: there is
+    /// no index by place since migration 0013), the other venues of the cases that have the filter's venue (`--by
+    /// venue --venue X`) with a state or a county, and anything by country or nationality or with a country filter.
     private static func rowQueries(_ dimensions: [Dimension], unit: Unit, filters: ReportFilters)
         -> (total: String, breakdown: String, arguments: [SQLValue]) {
         // The rows are driven by the cases in scope, or, for a venue filter alone with no dimension of the case

@@ -93,7 +93,7 @@ public final class CaseDatabase {
 
     /// The most of a file that reports and summaries map into memory (SQLite caps it at its compile-time
     /// SQLITE_MAX_MMAP_SIZE, 2 GiB here). Pages are then read from the map rather than copied into the 2 MiB page
-    /// cache: a report that scans an index (`--by county,venue --type labor` reads all of cases_by_place) spent half
+    /// cache: a report that scans an index (`--by county,venue --type labor` read all of the index cases_by_place, schema 1-12) spent half
     /// its time in read() copying pages, evicted and read again; in the sqlite3 shell on 1M victims that scan took
     /// 0.16-0.19 s with read() and 0.07-0.09 s mapped. Not for export and queries, which read every row once: the
     /// pages they touch would count in their resident memory (an export of 972,173 victims, 24 -> 131 MiB), for no

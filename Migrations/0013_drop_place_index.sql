@@ -1,0 +1,23 @@
+-- htdb schema, version 13: no cases_by_place index.
+--
+-- cases_by_place (state, county_fips, year, trafficking_type, batch_id) was made in version 1 for the breakdowns,
+-- when every report was counted from the stored rows. With the count tables of versions 3 to 12, every report and
+-- the fact sheet but a few shapes sum a table, and those few read the cases by id (through a venue's links) or scan
+-- them:
+--   - with the index dropped, the 333 commands of the report matrix on a million victims (every dimension and pair
+--     of dimensions under nine filter sets, and the summaries) took at most 0.14 s, as before; the slowest commands
+--     that read it (two victim dimensions, or a venue and a victim dimension, in one county) went from 0.04-0.05 s
+--     to 0.06-0.10 s;
+--   - a large import drops the index for its load and builds it again before it commits: on 1,000,000 rows the
+--     build took 0.35-0.40 s of a 2.2-2.8 s import, and the index was 15 MB of the file, written twice (WAL,
+--     then the checkpoint). Imports into a fresh database, three interleaved rounds: 2.20 -> 1.97 s, against the
+--     sqlite3 shell's 1.52 s `.import` of the same file.
+-- The fact sheet's list of sources now scans the cases of its scope (a million victims in five yearly batches:
+-- `htdb summary --state CA` 13 -> 30 ms). Deleting a batch scanned the cases before as well.
+-- A user's own index on cases still works: a large import sets it aside and builds it again in the same way.
+--
+-- The index's pages become free pages of the file; later imports reuse them, and `VACUUM` gives them back.
+--
+-- A shipped migration is never edited: change the schema with a new file.
+
+DROP INDEX cases_by_place;
