@@ -439,16 +439,24 @@ struct CountDeltas {
     /// count back with it (same `open`, sign -1), so the two always cancel exactly.
     mutating func countAsStaged(_ record: borrowing CheckedRecord, after open: String?, sign: Int32) -> String? {
         var open = open
-        for validation in record.validations {
-            guard let row = validation.caseRecord else { continue }
+        // By index, each field read in place: a for-in copied each validation, and binding its case record copied
+        // that (their strings and arrays retained and released).
+        let validations = record.validations
+        for index in validations.indices {
+            guard case .some = validations[index].caseRecord else { continue }
             // The row's key once, for its case and its victim.
-            let key = countyKey(state: row.state, county: row.countyFIPS, year: row.year, type: row.traffickingType)
-            if open != row.caseRef {
-                addCase(countyKey: key, venues: row.venueIDs, sign: sign)
-                open = row.caseRef
+            let key = countyKey(state: validations[index].caseRecord.unsafelyUnwrapped.state,
+                                county: validations[index].caseRecord.unsafelyUnwrapped.countyFIPS,
+                                year: validations[index].caseRecord.unsafelyUnwrapped.year,
+                                type: validations[index].caseRecord.unsafelyUnwrapped.traffickingType)
+            let venues = validations[index].caseRecord.unsafelyUnwrapped.venueIDs
+            if open != validations[index].caseRecord.unsafelyUnwrapped.caseRef {
+                addCase(countyKey: key, venues: venues, sign: sign)
+                open = validations[index].caseRecord.unsafelyUnwrapped.caseRef
             }
-            if let victim = validation.victim {
-                addVictim(countyKey: key, venues: row.venueIDs, gender: victim.gender, ageGroup: victim.ageGroup,
+            if case .some = validations[index].victim {
+                let victim = validations[index].victim.unsafelyUnwrapped
+                addVictim(countyKey: key, venues: venues, gender: victim.gender, ageGroup: victim.ageGroup,
                           citizenship: victim.citizenship, sign: sign)
             }
         }

@@ -202,10 +202,13 @@ final class RecordReader: @unchecked Sendable {
         do {
             while let record = try source.next() {
                 // A loop rather than `map(validator.validate)`: the partial application copied the validator (a
-                // retain of each of its tables) for every record.
+                // retain of each of its tables) for every record. Through a buffer pointer: a for-in, or the
+                // array's subscript, copied each row (its record and arrays retained and released).
                 var validations: [RowValidation] = []
                 validations.reserveCapacity(record.rows.count)
-                for row in record.rows { validations.append(validator.validate(row)) }
+                record.rows.withUnsafeBufferPointer { rows in
+                    for index in rows.indices { validations.append(validator.validate(rows[index])) }
+                }
                 var checked = CheckedRecord(line: record.line, issues: record.issues,
                                             caseRef: record.readCaseRef ?? validations.first?.caseRef,
                                             validations: validations)

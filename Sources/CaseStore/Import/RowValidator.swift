@@ -54,8 +54,15 @@ public struct RowValidator: Sendable {
 
     /// Checks `row`; every problem found is in `issues` (not only the first).
     public func validate(_ row: RawRow) -> RowValidation {
-        // Values are read through `Self.field(row, column) { bytes in ... }`: trimmed, from their bytes.
+        // The issues are an inout parameter of the function that checks: a local variable captured by the function
+        // that appends them, itself captured by the closures that read each field, was a heap box on every row (an
+        // inout parameter can only be captured by closures that do not escape, so it never is).
         var issues: [RowIssue] = []
+        return validate(row, issues: &issues)
+    }
+
+    private func validate(_ row: borrowing RawRow, issues: inout [RowIssue]) -> RowValidation {
+        // Values are read through `Self.field(row, column) { bytes in ... }`: trimmed, from their bytes.
         let line = row.line
         let columnNames = row.columnNames
         func issue(_ column: ExportColumn, _ message: String) {
@@ -63,7 +70,7 @@ public struct RowValidator: Sendable {
         }
         // MARK: Case columns
         let caseRef = Self.field(row, .caseID) { bytes in
-            checkIdentifier(bytes, .caseID, issue)
+            for problem in Self.identifierProblems(bytes) { issue(.caseID, problem) }
             return Self.text(bytes)
         }
         if caseRef == nil { issue(.caseID, "is empty; every row needs its case's reference") }
@@ -123,33 +130,38 @@ public struct RowValidator: Sendable {
             }
         }
 
+        // The venues' labels are resolved one by one in place: no nested function captures the set (a captured
+        // variable was a heap box per row), and no array of the parts is made.
         var venueIDs = VenueSet()
-        func addVenue(trimmed label: UnsafeBufferPointer<UInt8>) {
-            if label.isEmpty { return }
-            if let venue = venues.resolve(utf8: label) {
-                venueIDs.insert(venue.id)
-            } else {
-                issue(.venues, "unknown venue \(Self.quote(label)) (see htdb vocab)")
-            }
-        }
-        func addVenue(_ label: UnsafeBufferPointer<UInt8>) {
-            Self.withTrimmed(label) { addVenue(trimmed: $0) }
-        }
+        var unknownVenue: String?
         if let labels = row.venueList {
             for label in labels {
                 var label = label
-                label.withUTF8 { addVenue($0) }
+                label.withUTF8 { Self.addVenue($0, to: &venueIDs, unknown: &unknownVenue, venues: venues) }
+                if let unknown = unknownVenue.take() { issue(.venues, "unknown venue \(unknown) (see htdb vocab)") }
             }
         } else {
             Self.field(row, .venues) { bytes in
                 if let separator = venueSeparatorByte {
-                    for part in bytes.split(separator: separator, omittingEmptySubsequences: false) {
-                        addVenue(UnsafeBufferPointer(rebasing: part))
+                    var start = 0
+                    while true {
+                        var end = start
+                        while end < bytes.count && bytes[end] != separator { end += 1 }
+                        Self.addVenue(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &venueIDs,
+                                      unknown: &unknownVenue, venues: venues)
+                        if let unknown = unknownVenue.take() {
+                            issue(.venues, "unknown venue \(unknown) (see htdb vocab)")
+                        }
+                        guard end < bytes.count else { break }
+                        start = end + 1
                     }
                 } else {
                     for part in Self.text(bytes).components(separatedBy: profile.venueSeparator) {
                         var part = part
-                        part.withUTF8 { addVenue($0) }
+                        part.withUTF8 { Self.addVenue($0, to: &venueIDs, unknown: &unknownVenue, venues: venues) }
+                        if let unknown = unknownVenue.take() {
+                            issue(.venues, "unknown venue \(unknown) (see htdb vocab)")
+                        }
                     }
                 }
             }
@@ -161,7 +173,7 @@ public struct RowValidator: Sendable {
         for column in Self.victimColumns where !hasVictim { hasVictim = Self.field(row, column) { _ in () } != nil }
         if hasVictim {
             let ref = Self.field(row, .victimID) { bytes in
-                checkIdentifier(bytes, .victimID, issue)
+                for problem in Self.identifierProblems(bytes) { issue(.victimID, problem) }
                 return Self.text(bytes)
             }
             var gender = Gender.unknown
@@ -209,6 +221,16 @@ public struct RowValidator: Sendable {
         return RowValidation(caseRef: caseRef, caseRecord: record, victim: victim, issues: [])
     }
 
+    /// Adds the venue a label names (trimmed; nothing for an empty one) to `set`, or sets `unknown` to the label
+    /// quoted for an error message.
+    private static func addVenue(_ label: UnsafeBufferPointer<UInt8>, to set: inout VenueSet, unknown: inout String?,
+                                 venues: LabelMap<Venue>) {
+        withTrimmed(label) { trimmed in
+            if trimmed.isEmpty { return }
+            if let venue = venues.resolve(utf8: trimmed) { set.insert(venue.id) } else { unknown = quote(trimmed) }
+        }
+    }
+
     /// Calls `body` with a column's value trimmed, as UTF-8 bytes; nil when absent or empty. Values are checked
     /// and looked up from their bytes: only those stored as text (references, city) become Strings.
     private static func field<R>(_ row: borrowing RawRow, _ column: ExportColumn,
@@ -231,10 +253,14 @@ public struct RowValidator: Sendable {
     private static let victimColumns: [ExportColumn] =
         [.victimID, .victimGender, .victimAgeGroup, .victimAge, .victimCitizenship]
 
-    private func checkIdentifier(_ bytes: UnsafeBufferPointer<UInt8>, _ column: ExportColumn,
-                                 _ issue: (ExportColumn, String) -> Void) {
-        if Self.isLonger(bytes, than: 64) { issue(column, "is longer than 64 characters") }
-        if Self.hasControlCharacter(bytes) { issue(column, "holds a control character") }
+    /// What is wrong with an identifier (case_id, victim_id): none, one or both of its length and a control
+    /// character. (Returned rather than reported through the caller's function: passing that function made the
+    /// list of issues it appends to a heap box on every row.)
+    private static func identifierProblems(_ bytes: UnsafeBufferPointer<UInt8>) -> [String] {
+        var problems: [String] = []
+        if isLonger(bytes, than: 64) { problems.append("is longer than 64 characters") }
+        if hasControlCharacter(bytes) { problems.append("holds a control character") }
+        return problems
     }
 
     // MARK: - Text helpers
