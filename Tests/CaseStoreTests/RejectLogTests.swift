@@ -132,7 +132,7 @@ struct ManyRejectedCasesTests {
     }
 }
 
-@Suite("Import: --replace of a file with more count combinations than are taken back at once")
+@Suite("Import: --replace of a file with many count combinations")
 struct ReplaceManyCombinationsTests {
     let harness: ImportHarness
 
@@ -141,9 +141,8 @@ struct ReplaceManyCombinationsTests {
     }
 
     @Test func theCountTablesStayTheStoredRowsOnesAfterEveryRowIsReplaced() throws {
-        // One case per county and year (three years, 1,400 counties): each case and victim its own combinations, so
-        // the counts this import keeps and takes back from its reading thread pass the fold size (made 1,000 here)
-        // many times and are folded into the reading thread's.
+        // One case per county and year (three years, 1,400 counties): each case and victim its own combinations,
+        // every one of them counted for the new case and subtracted for the old one it replaces.
         let counties = try harness.connection.prepare("SELECT state, fips FROM counties ORDER BY fips LIMIT 1400")
             .allRows().map { row -> (String, String) in
                 guard case .text(let state) = row[0], case .text(let fips) = row[1] else { return ("", "") }
@@ -166,12 +165,9 @@ struct ReplaceManyCombinationsTests {
                                 "county_case_venue_counts", "case_venue_pair_counts", "venue_victim_counts"]
             .map { try harness.count($0) }.reduce(0, +)
         #expect(combinations > 4 * 1000)
-        // Every case again, with other victims: each row is stored one by one (its case exists), taking back
-        // what the reading thread counted for it. The harness compares every count table with the rows after it.
-        let second = try harness.importRows(rows(gender: "Male"), name: "second.csv") {
-            $0.replace = true
-            $0.countFoldKeys = 1000
-        }
+        // Every case again, with other victims: each row is stored one by one (its case exists). The harness
+        // compares every count table with the rows after it.
+        let second = try harness.importRows(rows(gender: "Male"), name: "second.csv") { $0.replace = true }
         #expect(second.outcome == .imported)
         #expect(second.casesReplaced == 4200)
         #expect(try harness.count("case_counts") == before)

@@ -204,11 +204,6 @@ struct CountDeltas {
             return Key(packed: (UInt64(high) << 32 | UInt64(low), second))
         }
 
-        /// Every key with the number of its counters (for `counters(_:)`), in the order keys first came.
-        var entries: [(key: Key, entry: Int)] {
-            (0..<count).map { (key($0), $0) }
-        }
-
         /// The entry numbers in the order of their packed keys, or for `countyFirst` of the county, the venue, the
         /// state, the year and the type (county_case_venue_counts' primary key: its upserts then walk the table
         /// forward, 0.44 -> 0.39 s at 1M rows). Each entry's key is read from its chunk once, into arrays the sort
@@ -288,14 +283,8 @@ struct CountDeltas {
     private var openVenues = VenueSet()
     private var openDeltas = [Int32](repeating: 0, count: CountTable.cases.countColumns.count)
 
-    /// Whether changes wait in a journal (see `openJournal`).
-    var isJournaling: Bool { journaling }
-
     /// Whether the maps should be written now, before more changes could overflow a counter or fill a map.
     var needsWrite: Bool { changes >= 1 << 29 || maps.contains { $0.count >= CountMap.maxEntries / 2 } }
-
-    /// The combinations counted, over every table.
-    var keyCount: Int { maps.reduce(0) { $0 + $1.count } }
 
     private static let casesTable = CountTable.allCases.firstIndex(of: .cases)!
     private static let stateCasesTable = CountTable.allCases.firstIndex(of: .stateCases)!
@@ -433,51 +422,6 @@ struct CountDeltas {
                   citizenship: victim.citizenship, sign: sign)
     }
 
-    /// Counts a record's rows `sign` times as `FileRun.stage` stores them when the case open before them is `open`:
-    /// a row of another case opens a new one (its row and venue links), each victim counts with its case. Returns
-    /// the case open after the record. The reading thread counts with this, and the storing thread takes such a
-    /// count back with it (same `open`, sign -1), so the two always cancel exactly.
-    mutating func countAsStaged(_ record: borrowing CheckedRecord, after open: String?, sign: Int32) -> String? {
-        var open = open
-        // By index, each field read in place: a for-in copied each validation, and binding its case record copied
-        // that (their strings and arrays retained and released).
-        let validations = record.validations
-        for index in validations.indices {
-            guard case .some = validations[index].caseRecord else { continue }
-            // The row's key once, for its case and its victim.
-            let key = countyKey(state: validations[index].caseRecord.unsafelyUnwrapped.state,
-                                county: validations[index].caseRecord.unsafelyUnwrapped.countyFIPS,
-                                year: validations[index].caseRecord.unsafelyUnwrapped.year,
-                                type: validations[index].caseRecord.unsafelyUnwrapped.traffickingType)
-            let venues = validations[index].caseRecord.unsafelyUnwrapped.venueIDs
-            if open != validations[index].caseRecord.unsafelyUnwrapped.caseRef {
-                addCase(countyKey: key, venues: venues, sign: sign)
-                open = validations[index].caseRecord.unsafelyUnwrapped.caseRef
-            }
-            if case .some = validations[index].victim {
-                let victim = validations[index].victim.unsafelyUnwrapped
-                addVictim(countyKey: key, venues: venues, gender: victim.gender, ageGroup: victim.ageGroup,
-                          citizenship: victim.citizenship, sign: sign)
-            }
-        }
-        return open
-    }
-
-    /// Adds everything `other` counted to these maps (not to an open journal), and empties `other`. The smaller
-    /// maps are added into the larger (the maps are plain sums): adding the reading thread's maps, nearly all of a
-    /// file's counts, into this thread's nearly empty ones held both at full size for a moment, 7 MiB more peak
-    /// memory at 1M rows.
-    mutating func merge(_ other: inout CountDeltas) {
-        other.settleOpenCase()
-        if other.keyCount > keyCount { swap(&maps, &other.maps) }
-        for table in maps.indices {
-            let map = other.maps[table]
-            for (key, entry) in map.entries { maps[table].add(map.counters(entry), to: key) }
-        }
-        changes += other.changes
-        other = CountDeltas()
-    }
-
     /// Holds back the changes that follow until `closeJournal` keeps or drops them (rows staged for a multi-row
     /// INSERT that may be rolled back). Does nothing when a journal is open. Nothing reads the counts meanwhile.
     mutating func openJournal() {
@@ -495,35 +439,6 @@ struct CountDeltas {
         journal.removeAll(keepingCapacity: true)
         wideJournal.removeAll(keepingCapacity: true)
         journalDeltas.removeAll(keepingCapacity: true)
-    }
-
-    /// Changes taken out of one `CountDeltas`' journal (`takeJournal`) to be applied to another's maps (`apply`):
-    /// the reading thread counts into a journal, and the storing thread applies it.
-    struct Journal: Sendable {
-        fileprivate var narrow: [(table: Int, key: Key, sign: Int32)]
-        fileprivate var wide: [(table: Int, key: Key, deltasAt: Int)]
-        fileprivate var deltas: [Int32]
-        fileprivate var changes: Int
-    }
-
-    /// Settles the open case and takes every change of the open journal out of it (the journal stays open, empty).
-    mutating func takeJournal() -> Journal {
-        settleOpenCase()
-        let taken = Journal(narrow: journal, wide: wideJournal, deltas: journalDeltas, changes: changes)
-        journal = []
-        journal.reserveCapacity(taken.narrow.count)
-        wideJournal = []
-        wideJournal.reserveCapacity(taken.wide.count)
-        journalDeltas = []
-        journalDeltas.reserveCapacity(taken.deltas.count)
-        changes = 0
-        return taken
-    }
-
-    /// Applies a journal taken from another `CountDeltas` to these maps (not to an open journal).
-    mutating func apply(_ taken: Journal) {
-        applyJournal(taken.narrow, taken.wide, taken.deltas)
-        changes += taken.changes
     }
 
     /// Applies journaled changes to the maps, in two passes. The first only reads each key's home slot: the reads
@@ -633,9 +548,9 @@ struct CountDeltas {
 
     /// Fills the combinations that are sums of another table's: `state_case_counts` is `case_counts` summed over
     /// counties, and the rows of `case_venue_pair_counts` that pair a venue with itself are
-    /// `state_case_venue_counts` summed over states. They are not counted case by case (the reading thread, which
-    /// counts, is the import's bottleneck: that was one narrow and one wide change per case and venue of 7 per
-    /// row), but added here from the other maps' totals, once per combination.
+    /// `state_case_venue_counts` summed over states. They are not counted case by case (that was one narrow and
+    /// one wide change per case and venue of 7 per row), but added here from the other maps' totals, once per
+    /// combination.
     private mutating func deriveSums() {
         let cases = maps[Self.casesTable]
         for entry in 0..<cases.count {

@@ -33,13 +33,8 @@ struct FileRun {
     private var csvSource: CSVRowSource?
     /// The CTDC source, kept for the rejects pass (its header and delimiter).
     private var ctdcSource: CTDCRowSource?
-    /// What this file changes in the count tables, written by finishBatch: what this thread counted, ...
+    /// What this file changes in the count tables, written by finishBatch (or before, when full).
     private var counts = CountDeltas()
-    /// ... the counts of the reading thread (valid records, counted there as staged) ...
-    private var readerCounts: ReaderCounts?
-    /// ... and the counts this thread took back from those, for records it stored in another way (never in a
-    /// journal: a staged batch that fails does not undo them).
-    private var takenBack = CountDeltas()
     /// The reading thread, while there is one: records stored are handed back to it to be freed.
     private var reader: RecordReader?
     /// Records staged for multi-row INSERTs, not yet written (see `stage`).
@@ -109,7 +104,6 @@ struct FileRun {
         // Records are read and checked on another thread while this one stores them. Warnings come in file order
         // (the CSV header's first; NDJSON keys as they are met).
         let reader = RecordReader(source: source, validator: importer.validator)
-        readerCounts = reader.counts
         self.reader = reader
         reader.start()
         defer {
@@ -142,8 +136,6 @@ struct FileRun {
         case .record(let record):
             rowsRead += 1
             try take(record)
-        case .counts(let journal):
-            readerCounts?.apply(journal)
         case .warning(let issue):
             warn(issue)
         case .progress(let bytes):
@@ -231,11 +223,8 @@ struct FileRun {
             try stage(record)
             return
         }
-        // Row by row from here: what was staged is written first, so the database is as this path expects. This
-        // thread counts what it stores here itself.
-        takeBackReaderCount(&record)
+        // Row by row from here: what was staged is written first, so the database is as this path expects.
         try writeStaged()
-        foldCounts()
         if !record.issues.isEmpty {
             try reject(line: record.line, issues: record.issues, caseRef: record.caseRef)
             return
@@ -375,12 +364,6 @@ struct FileRun {
             staged.currentBefore = current
             counts.openJournal()
         }
-        // The reading thread counted the record as staged after the case it took to be open; when that is the
-        // case open here, its count is this one and nothing is counted here. (Under the rules above the two agree
-        // for every record staged: a case this thread closed by rejecting it goes row by row. The comparison keeps
-        // the counts exact should they ever differ.)
-        let counted = record.countedAfter.map { $0.caseRef == current?.caseRef } ?? false
-        if !counted { takeBackReaderCount(&record) }
         for validation in record.validations {
             guard let row = validation.caseRecord else { continue }
             if current?.caseRef != row.caseRef {
@@ -389,11 +372,11 @@ struct FileRun {
                 currentRefs = []
                 staged.nextCaseID += 1
                 staged.cases += 1
-                stageCase(row, id: staged.nextCaseID - 1, line: record.line, count: !counted)
+                stageCase(row, id: staged.nextCaseID - 1, line: record.line)
             }
             if let victim = validation.victim, var open = current {
                 current = nil  // `open` is then the only copy: changing it does not copy the case again
-                stageVictim(victim, of: open, line: record.line, count: !counted)
+                stageVictim(victim, of: open, line: record.line)
                 if let ref = victim.ref { currentRefs?.append(ref) }
                 open.nextPosition += 1
                 current = open
@@ -403,29 +386,7 @@ struct FileRun {
         if staged.cases >= 256 || statements.bulkVictims.pendingRows >= 512 { try writeStaged() }
     }
 
-    /// Takes back what the reading thread counted for `record` (if it did and that still stands).
-    private mutating func takeBackReaderCount(_ record: inout CheckedRecord) {
-        guard let counted = record.countedAfter else { return }
-        _ = takenBack.countAsStaged(record, after: counted.caseRef, sign: -1)
-        record.countedAfter = nil
-    }
-
-    /// Where every row is stored row by row (a --replace of a whole file), this thread counts what the reading
-    /// thread counted too and takes that back: its maps would grow as large as the reading thread's, beside them.
-    /// Folded as they grow into the maps of the reading thread's counts (which this thread keeps and applies that
-    /// thread's journals to; all are summed before anything is written), the count and its taking back meet there,
-    /// and the file holds one set of maps (--replace of every case of the 1M-row file, peak RSS 69.6 -> 54.0 MiB, 21.8 -> 20.8 s). Only outside a
-    /// journal: its changes may still be dropped.
-    private mutating func foldCounts() {
-        guard let readerCounts, !counts.isJournaling, counts.keyCount + takenBack.keyCount >= importer.options.countFoldKeys
-        else {
-            return
-        }
-        counts.merge(&takenBack)
-        readerCounts.absorb(&counts)
-    }
-
-    private mutating func stageCase(_ row: CaseRecord, id: Int64, line: Int, count: Bool) {
+    private mutating func stageCase(_ row: CaseRecord, id: Int64, line: Int) {
         let cases = statements.bulkCases
         cases.append(id)
         cases.append(text: row.caseRef)
@@ -442,10 +403,10 @@ struct FileRun {
             statements.bulkVenues.append(id)
             statements.bulkVenues.append(Int64(venue))
         }
-        if count { counts.addCase(row, sign: 1) }
+        counts.addCase(row, sign: 1)
     }
 
-    private mutating func stageVictim(_ victim: VictimRecord, of open: CurrentCase, line: Int, count: Bool) {
+    private mutating func stageVictim(_ victim: VictimRecord, of open: CurrentCase, line: Int) {
         let victims = statements.bulkVictims
         victims.append(open.id)
         victims.append(Int64(open.nextPosition))
@@ -456,7 +417,7 @@ struct FileRun {
         victims.append(CodeStrings.code(victim.citizenship))
         victims.append(Int64(line))
         victims.append(letterPair: victim.nationality)
-        if count { counts.addVictim(victim, of: open.record, sign: 1) }
+        counts.addVictim(victim, of: open.record, sign: 1)
     }
 
     /// Writes the staged rows. On a constraint failure (a staged case that exists already, a victim_id repeated in
@@ -470,7 +431,7 @@ struct FileRun {
     /// The INSERTs are `OR FAIL` (see `ImportStatements`).
     private mutating func writeStaged() throws {
         // The kept counts, before a counter could overflow (changes in an open journal are not in them).
-        if counts.needsWrite || takenBack.needsWrite { try writeCounts() }
+        if counts.needsWrite { try writeCounts() }
         guard !staged.records.isEmpty else { return }
         let batch = staged
         staged = Staged(nextCaseID: batch.nextCaseID)
@@ -496,11 +457,8 @@ struct FileRun {
             currentRefs = nil
             staging = false
             defer { staging = true }
-            // Replayed row by row, which counts here what it stores: the counts of the reading thread go back.
-            for var record in batch.records {
-                takeBackReaderCount(&record)
-                try take(record)
-            }
+            // Replayed row by row, which counts what it stores (the batch's counts were dropped with its journal).
+            for record in batch.records { try take(record) }
             staged.nextCaseID = try Self.scalar(statements.nextCaseID)
         }
     }
@@ -694,11 +652,7 @@ struct FileRun {
     /// Deletes the old cases that --replace set aside, or restores those whose new case was rejected.
     private mutating func settleReplacements() throws {
         let rejects = rejects
-        // The old cases are subtracted from the counts of the new ones, in one set of maps: into this thread's own,
-        // they grew as large as the reading thread's beside them (--replace of every case, peak RSS at 1M and 4M
-        // rows 69.5 and 88.0 MiB).
-        counts.merge(&takenBack)
-        readerCounts?.move(into: &counts)
+        // The old cases are subtracted from the counts of the new ones, in the same maps.
         try rejects.settleSetAside { caseRef, oldID in
             if try rejects.isRejected(caseRef) {
                 try statements.renameCase.run(caseRef, oldID)
@@ -733,11 +687,8 @@ struct FileRun {
         }
     }
 
-    /// Writes the count changes of both threads (the reading thread's so far, with what was taken back from them).
-    /// A change taken back never reaches the tables before the count it takes back: both are in the maps written.
+    /// Writes the count changes so far.
     private mutating func writeCounts() throws {
-        counts.merge(&takenBack)
-        readerCounts?.move(into: &counts)
         try counts.write(to: db)
     }
 

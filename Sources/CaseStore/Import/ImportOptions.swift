@@ -24,9 +24,6 @@ public struct ImportOptions: Sendable {
     public var replace = false
     /// The latest acceptable `reported_on`.
     public var today: (year: Int, month: Int, day: Int) = ImportOptions.localToday()
-    /// How many combinations the storing thread's counts hold before they are folded into the reading thread's
-    /// (see `FileRun.foldCounts`); tests make it small.
-    var countFoldKeys = 16384
 
     public init() {}
 
