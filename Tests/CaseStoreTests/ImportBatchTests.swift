@@ -49,6 +49,60 @@ struct ImportBatchTests {
         #expect(try harness.batches().count == 1)
     }
 
+    /// A file of a size no batch has is hashed while it is read (Migrations/0014_batch_bytes.sql): its batch
+    /// records the same sha256 and size as hashing it first does, also under --dry-run (which records nothing).
+    @Test func aFileHashedWhileItIsReadRecordsItsHashAndSize() throws {
+        let first = try importFirst()
+        let path = harness.folder.path("2021.csv")
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(first.sha256 == SHA256.hash(bytes).hex)
+        let row = try harness.connection.prepare("SELECT sha256, bytes FROM import_batches").allRows()
+        #expect(row == [[.text(SHA256.hash(bytes).hex), .integer(Int64(bytes.count))]])
+        // A second file, of another size: hashed beside its load too.
+        let other = try harness.write("2022.csv", csvText([ExportRow.victim("Z", id: "z1")]))
+        let otherBytes = Array(try Data(contentsOf: URL(fileURLWithPath: other)))
+        #expect(otherBytes.count != bytes.count)
+        #expect(try harness.importFile(other) { $0.dryRun = true }.outcome == .dryRun)
+        let second = try harness.importFile(other)
+        #expect(second.outcome == .imported)
+        #expect(second.sha256 == SHA256.hash(otherBytes).hex)
+        #expect(try harness.connection.scalarText("SELECT sha256 FROM import_batches WHERE id = \(second.batchID ?? 0)")
+                    == SHA256.hash(otherBytes).hex)
+        #expect(try harness.connection.scalarInt("SELECT bytes FROM import_batches WHERE id = \(second.batchID ?? 0)")
+                    == Int64(otherBytes.count))
+    }
+
+    /// A batch whose hash matches a file of another recorded size (the file changed while it was read, or the row
+    /// was edited): the file is found to be that batch's only at the end, and nothing of it is kept.
+    @Test func aFileFoundImportedOnlyOnceHashedChangesNothing() throws {
+        let first = try importFirst()
+        try harness.connection.execute("UPDATE import_batches SET bytes = 1")
+        try harness.close()
+        let before = fileBytes(harness.dbPath)
+        let copy = try harness.write("copy.csv", bytes: Array(try Data(contentsOf: URL(fileURLWithPath:
+            harness.folder.path("2021.csv")))))
+        let again = try harness.importFile(copy) { $0.replace = true }
+        #expect(again.outcome == .alreadyImported)
+        #expect(again.batchID == first.batchID)
+        #expect(again.sha256 == first.sha256)
+        try harness.close()
+        #expect(fileBytes(harness.dbPath) == before)
+    }
+
+    /// A batch from before version 14 has no size: every file is then hashed first, and a repeat is skipped at once.
+    @Test func aBatchOfUnknownSizeMakesEveryFileHashedFirst() throws {
+        let first = try importFirst()
+        try harness.connection.execute("UPDATE import_batches SET bytes = NULL")
+        let again = try harness.importFile(harness.folder.path("2021.csv"))
+        #expect(again.outcome == .alreadyImported)
+        #expect(again.batchID == first.batchID)
+        let other = try harness.write("2022.csv", csvText([ExportRow.victim("Z", id: "z1")]))
+        let second = try harness.importFile(other)
+        #expect(second.outcome == .imported)
+        #expect(try harness.connection.scalarInt("SELECT bytes FROM import_batches WHERE id = \(second.batchID ?? 0)")
+                    == Int64(Array(try Data(contentsOf: URL(fileURLWithPath: other))).count))
+    }
+
     @Test func aFailedFileIsNotRecordedSoItIsCheckedAgain() throws {
         let path = try harness.write("bad.csv", csvText([ExportRow(state: "??")]))
         #expect(try harness.importFile(path).outcome == .failed)

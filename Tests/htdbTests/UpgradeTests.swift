@@ -16,6 +16,8 @@ struct UpgradeTests {
         // The columns of htdb 0.1.0's schema (later migrations add columns: they are checked on their own), less
         // the victims' own `id`, which migration 0006 drops (a victim is its case and position).
         let columns = [
+            "import_batches": "id, file_name, sha256, profile, imported_at, rows_read, rows_imported, rows_rejected, "
+                + "cases_imported, victims_imported",
             "cases": "id, case_ref, batch_id, reported_on, year, state, county_fips, city, trafficking_type, source_line",
             "victims": "case_id, position, victim_ref, gender, age_group, age, citizenship, source_line",
         ]
@@ -43,6 +45,9 @@ struct UpgradeTests {
         #expect(try upgraded.scalarInt("SELECT count(*) FROM cases WHERE country = 'US'") == 500)
         #expect(try upgraded.scalarInt("SELECT count(*) FROM victims WHERE nationality IS NOT NULL") == 0)
         #expect(try upgraded.scalarInt("SELECT count(*) FROM case_facts") == 500)
+        // Migration 0014: the size of a file imported before it is not known.
+        #expect(try upgraded.scalarInt("SELECT count(*) FROM import_batches WHERE bytes IS NULL") ==
+                    upgraded.scalarInt("SELECT count(*) FROM import_batches"))
         let status = try CLI.run(["migrate", "--status", "--db", copy])
         #expect(!status.stdout.contains("pending"))
         #expect(try CLI.run(["check", "--db", copy]).status == 0)

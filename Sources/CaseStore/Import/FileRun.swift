@@ -83,8 +83,10 @@ struct FileRun {
     // MARK: - Loading
 
     /// Reads every record, storing valid rows and noting invalid ones.
-    mutating func load(sha256: String) throws {
-        if importer.options.profile.dataSource == .ctdc { return try loadCTDC(sha256: sha256) }
+    /// - Parameters: `sha256` and `bytes`: the file's hash and size, or `Importer.pendingSHA256` and nil while the
+    ///   file is hashed beside the load (see `recordHash`).
+    mutating func load(sha256: String, bytes: Int?) throws {
+        if importer.options.profile.dataSource == .ctdc { return try loadCTDC(sha256: sha256, bytes: bytes) }
         let source: any RowSource
         do {
             switch format {
@@ -100,7 +102,7 @@ struct FileRun {
             failFile(error)
             return
         }
-        try beginBatch(sha256: sha256)
+        try beginBatch(sha256: sha256, bytes: bytes)
         // Records are read and checked on another thread while this one stores them. Warnings come in file order
         // (the CSV header's first; NDJSON keys as they are met).
         let reader = RecordReader(source: source, validator: importer.validator)
@@ -152,7 +154,7 @@ struct FileRun {
     /// whose reference is `ctdc-` + the first 12 hex digits of the file's sha256 + `-` + the row's number, so that
     /// identical rows stay different victims and the same file always gives the same references. Rows are read
     /// and mapped on this thread (the mapping is cheap next to storing) and stored as hotline records are.
-    private mutating func loadCTDC(sha256: String) throws {
+    private mutating func loadCTDC(sha256: String, bytes: Int?) throws {
         guard importer.options.format != .ndjson, let countries = importer.ctdcCountries else {
             failFile(FileIssue(line: 0, column: "", message: "the ctdc profile reads CSV files only"))
             return
@@ -166,7 +168,7 @@ struct FileRun {
         }
         ctdcSource = source
         let mapping = CTDCMapping(header: source.header, countries: countries)
-        try beginBatch(sha256: sha256)
+        try beginBatch(sha256: sha256, bytes: bytes)
         for warning in source.warnings { warn(warning) }
         let prefix = "ctdc-" + sha256.prefix(12) + "-"
         while true {
@@ -248,9 +250,9 @@ struct FileRun {
     }
 
     /// Records the batch (its counts are set by finishBatch) and prepares the load: case ids, indexes.
-    private mutating func beginBatch(sha256: String) throws {
+    private mutating func beginBatch(sha256: String, bytes: Int?) throws {
         try statements.insertBatch.run(
-            (path as NSString).lastPathComponent, sha256, importer.options.profile.name, Migrator.timestamp())
+            (path as NSString).lastPathComponent, sha256, bytes, importer.options.profile.name, Migrator.timestamp())
         batchID = db.lastInsertRowID
         staged.nextCaseID = try Self.scalar(statements.nextCaseID)
         firstCaseID = staged.nextCaseID
@@ -685,6 +687,11 @@ struct FileRun {
             casesImported = update.int(0)
             victimsImported = update.int(1)
         }
+    }
+
+    /// Records the file's hash and size in its batch (when they were not known as the load began).
+    func recordHash(_ sha256: String, bytes: Int) throws {
+        try statements.setBatchHash.run(sha256, bytes, batchID)
     }
 
     /// Writes the count changes so far.

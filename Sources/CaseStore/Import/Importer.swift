@@ -47,15 +47,28 @@ public final class Importer {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw ImportError.fileNotFound(path: path)
         }
-        let (sha256, size) = try Self.hashFile(path)
-        summary.sha256 = sha256
-
-        if let existing = try statements_.batch(sha256: sha256) {
-            summary.outcome = .alreadyImported
-            summary.batchID = existing
-            summary.seconds = Date().timeIntervalSince(started)
-            return summary
+        // A file of a size no batch has cannot be one imported before: it is hashed on a thread of its own while
+        // it is read, and its sha256 recorded before the commit (Migrations/0014_batch_bytes.sql). Otherwise it is
+        // hashed first, so that a repeated import is skipped at once; so is a CTDC file, whose case references hold
+        // its hash.
+        let size = try Self.fileSize(path)
+        var known: (sha256: String, bytes: Int)?
+        var background: BackgroundHash?
+        if try options.profile.dataSource == .ctdc || statements_.batchMayHave(bytes: size) {
+            let (sha256, bytes) = try Self.hashFile(path)
+            summary.sha256 = sha256
+            if let existing = try statements_.batch(sha256: sha256) {
+                summary.outcome = .alreadyImported
+                summary.batchID = existing
+                summary.seconds = Date().timeIntervalSince(started)
+                return summary
+            }
+            known = (sha256, bytes)
+        } else {
+            background = BackgroundHash(path: path)
         }
+        // However the import ends, the hashing thread is done before this returns (it reads the file).
+        defer { _ = try? background?.result() }
 
         let format = options.format ?? ImportFormat.from(path: path)
         var run = try FileRun(path: path, format: format, importer: self, events: events, totalBytes: size)
@@ -75,7 +88,7 @@ public final class Importer {
             defer { writeback?.stop() }
             do {
                 try database.connection.transaction(.immediate) {
-                    try run.load(sha256: sha256)
+                    try run.load(sha256: known?.sha256 ?? Self.pendingSHA256, bytes: known?.bytes)
                     if run.fileFailed || (options.onError == .abort && run.issueCount > 0) {
                         throw Rollback()
                     }
@@ -83,6 +96,13 @@ public final class Importer {
                         try run.writeRejects(to: options.rejectsPath(for: path))
                     }
                     try run.finishBatch()
+                    if let background {
+                        let (sha256, bytes) = try background.result()
+                        summary.sha256 = sha256
+                        // Only when the file changed while it was read can it now be one imported before.
+                        if let existing = try statements_.batch(sha256: sha256) { throw AlreadyImported(batchID: existing) }
+                        try run.recordHash(sha256, bytes: bytes)
+                    }
                     if options.dryRun { throw Rollback() }
                     if events.shouldStop() { throw ImportError.interrupted(path: path) }
                 }
@@ -90,7 +110,14 @@ public final class Importer {
             } catch is Rollback {
                 let failed = run.fileFailed || (options.onError == .abort && run.issueCount > 0)
                 summary.outcome = failed ? .failed : .dryRun
+            } catch let already as AlreadyImported {
+                summary.outcome = .alreadyImported
+                summary.batchID = already.batchID
             }
+        }
+        if summary.outcome == .alreadyImported {
+            summary.seconds = Date().timeIntervalSince(started)
+            return summary
         }
         summary.batchID = summary.outcome == .imported ? run.batchID : nil
         summary.rowsRead = run.rowsRead
@@ -108,6 +135,23 @@ public final class Importer {
 
     /// Thrown inside the transaction to roll it back on purpose.
     private struct Rollback: Error {}
+
+    /// Thrown inside the transaction when the file, hashed while it was read, turns out to be batch `batchID`'s.
+    private struct AlreadyImported: Error {
+        let batchID: Int64
+    }
+
+    /// What a batch's sha256 holds until the file's hash is known (never a hash: not hexadecimal).
+    static let pendingSHA256 = String(repeating: "-", count: 64)
+
+    /// The file's size in bytes.
+    static func fileSize(_ path: String) throws -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw ImportError.unreadable(path: path, message: String(cString: strerror(errno)))
+        }
+        return Int(info.st_size)
+    }
 
     /// The file's SHA-256 (hex) and size, read in chunks.
     static func hashFile(_ path: String) throws -> (String, Int) {
@@ -132,12 +176,42 @@ public final class Importer {
     }
 }
 
+/// A file's SHA-256 and size, computed on a thread of its own (see `Importer.importFile`).
+final class BackgroundHash: @unchecked Sendable {
+    // Written by the hashing thread before it signals `done`; read by the caller after waiting for it.
+    private var outcome: Result<(String, Int), Error>?
+    private let done = DispatchSemaphore(value: 0)
+    /// The caller's: whether it has waited already.
+    private var waited = false
+
+    init(path: String) {
+        let thread = Thread { [self] in
+            outcome = Result { try Importer.hashFile(path) }
+            done.signal()
+        }
+        thread.name = "htdb import hash"
+        thread.start()
+    }
+
+    /// The hex digest and the bytes hashed, once the thread is done; throws what hashing the file threw.
+    func result() throws -> (String, Int) {
+        if !waited {
+            done.wait()
+            waited = true
+        }
+        guard let outcome else { preconditionFailure("the hashing thread signalled without a result") }
+        return try outcome.get()
+    }
+}
+
 // MARK: - Statements
 
 /// The statements an import runs, prepared once and reused for every row.
 final class ImportStatements {
     let db: Connection
     let findBatch: Statement
+    let findBatchBySize: Statement
+    let setBatchHash: Statement
     let insertBatch: Statement
     let updateBatch: Statement
     let insertCase: Statement
@@ -167,11 +241,13 @@ final class ImportStatements {
     init(_ db: Connection) throws {
         self.db = db
         findBatch = try db.prepare("SELECT id FROM import_batches WHERE sha256 = ?")
+        findBatchBySize = try db.prepare("SELECT 1 FROM import_batches WHERE bytes = ? OR bytes IS NULL LIMIT 1")
+        setBatchHash = try db.prepare("UPDATE import_batches SET sha256 = ?, bytes = ? WHERE id = ?")
         insertBatch = try db.prepare(
             """
-            INSERT INTO import_batches (file_name, sha256, profile, imported_at, rows_read, rows_imported,
+            INSERT INTO import_batches (file_name, sha256, bytes, profile, imported_at, rows_read, rows_imported,
                 rows_rejected, cases_imported, victims_imported)
-            VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0)
+            VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0)
             """)
         updateBatch = try db.prepare(
             """
@@ -225,6 +301,13 @@ final class ImportStatements {
         bulkVictims = BulkInsert(
             db, "INSERT OR FAIL INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, "
                 + "source_line, nationality)", columns: 9)
+    }
+
+    /// Whether a batch has a file of `bytes` bytes, or one of unknown size (imported before schema version 14).
+    func batchMayHave(bytes: Int) throws -> Bool {
+        defer { try? findBatchBySize.reset() }
+        try findBatchBySize.bind(bytes, at: 1)
+        return try findBatchBySize.step()
     }
 
     func batch(sha256: String) throws -> Int64? {
