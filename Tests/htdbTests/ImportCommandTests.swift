@@ -86,6 +86,16 @@ struct ImportCommandTests {
         #expect(try count("SELECT rows_read - rows_imported - rows_rejected FROM import_batches") == 0)
     }
 
+    /// A pipe cannot be read twice (hashed, then loaded): it is refused at once, and nothing waits for a writer.
+    @Test func aPipeIsRefusedNotWaitedOn() throws {
+        let pipe = folder.path("export.csv")
+        #expect(mkfifo(pipe, 0o600) == 0)
+        let result = try CLI.run(["import", pipe, "--db", db])
+        #expect(result.status == 74)
+        #expect(result.stderr.contains("\(pipe): cannot read: not a regular file"))
+        #expect(try count("SELECT count(*) FROM import_batches") == 0)
+    }
+
     @Test func missingFilesAndBadOptions() throws {
         let missing = try CLI.run(["import", folder.path("nope.csv"), "--db", db])
         #expect(missing.status == 66)

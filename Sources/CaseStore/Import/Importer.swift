@@ -51,7 +51,12 @@ public final class Importer {
         // it is read, and its sha256 recorded before the commit (Migrations/0014_batch_bytes.sql). Otherwise it is
         // hashed first, so that a repeated import is skipped at once; so is a CTDC file, whose case references hold
         // its hash.
-        let size = try Self.fileSize(path)
+        // A file is read more than once (hashed, loaded, and read again for its rejects): a pipe or a device
+        // cannot be (the load waited for a second writer to the pipe for ever).
+        guard let size = try Self.regularFileSize(path) else {
+            throw ImportError.unreadable(path: path, message: "not a regular file (a pipe or device cannot be read "
+                + "twice: save it to a file first)")
+        }
         var known: (sha256: String, bytes: Int)?
         var background: BackgroundHash?
         if try options.profile.dataSource == .ctdc || statements_.batchMayHave(bytes: size) {
@@ -71,7 +76,8 @@ public final class Importer {
         defer { _ = try? background?.result() }
 
         let format = options.format ?? ImportFormat.from(path: path)
-        var run = try FileRun(path: path, format: format, importer: self, events: events, totalBytes: size)
+        var run = try FileRun(path: path, format: format, importer: self, events: events,
+                              totalBytes: known?.bytes ?? size)
         // Foreign keys are not checked row by row during the load: every code written comes from the vocabulary
         // (verified against the lookup tables in init) or from the states and counties read from this database, so
         // no row can break them, and the per-row checks were a third of the load's time. FileRun deletes children
@@ -144,13 +150,13 @@ public final class Importer {
     /// What a batch's sha256 holds until the file's hash is known (never a hash: not hexadecimal).
     static let pendingSHA256 = String(repeating: "-", count: 64)
 
-    /// The file's size in bytes.
-    static func fileSize(_ path: String) throws -> Int {
+    /// The file's size in bytes; nil when it is not a regular file.
+    static func regularFileSize(_ path: String) throws -> Int? {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw ImportError.unreadable(path: path, message: String(cString: strerror(errno)))
         }
-        return Int(info.st_size)
+        return info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : nil
     }
 
     /// The file's SHA-256 (hex) and size, read in chunks.
