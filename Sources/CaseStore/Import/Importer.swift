@@ -47,16 +47,16 @@ public final class Importer {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw ImportError.fileNotFound(path: path)
         }
-        // A file of a size no batch has cannot be one imported before: it is hashed on a thread of its own while
-        // it is read, and its sha256 recorded before the commit (Migrations/0014_batch_bytes.sql). Otherwise it is
-        // hashed first, so that a repeated import is skipped at once; so is a CTDC file, whose case references hold
-        // its hash.
         // A file is read more than once (hashed, loaded, and read again for its rejects): a pipe or a device
         // cannot be (the load waited for a second writer to the pipe for ever).
         guard let size = try Self.regularFileSize(path) else {
             throw ImportError.unreadable(path: path, message: "not a regular file (a pipe or device cannot be read "
                 + "twice: save it to a file first)")
         }
+        // A file of a size no batch has cannot be one imported before: it is hashed on a thread of its own while
+        // it is read, and its sha256 recorded before the commit (Migrations/0014_batch_bytes.sql). Otherwise it is
+        // hashed first, so that a repeated import is skipped at once; so is a CTDC file, whose case references hold
+        // its hash.
         var known: (sha256: String, bytes: Int)?
         var background: BackgroundHash?
         if try options.profile.dataSource == .ctdc || statements_.batchMayHave(bytes: size) {
