@@ -111,13 +111,10 @@ final class RecordReader: @unchecked Sendable {
         do {
             while let record = try source.next() {
                 // A loop rather than `map(validator.validate)`: the partial application copied the validator (a
-                // retain of each of its tables) for every record. Through a buffer pointer: a for-in, or the
-                // array's subscript, copied each row (its record and arrays retained and released).
+                // retain of each of its tables) for every record.
                 var validations: [RowValidation] = []
                 validations.reserveCapacity(record.rows.count)
-                record.rows.withUnsafeBufferPointer { rows in
-                    for index in rows.indices { validations.append(validator.validate(rows[index])) }
-                }
+                for row in record.rows { validations.append(validator.validate(row)) }
                 batch.append(.record(CheckedRecord(line: record.line, issues: record.issues,
                                                    caseRef: record.readCaseRef ?? validations.first?.caseRef,
                                                    validations: validations)))

@@ -206,21 +206,13 @@ struct CSVRowSource: RowSource {
                 }
             }
         }
-        // Not `values.map { ... } ?? ...`: that made the row twice (a copy, then the first released).
-        let row: RawRow
-        if let values {
-            row = RawRow(line: record.line, values: values, columnNames: columnNames)
-        } else {
-            row = RawRow(line: record.line, record: record, fieldIndex: fieldIndex, columnNames: columnNames)
-        }
+        let row = values.map { RawRow(line: record.line, values: $0, columnNames: columnNames) }
+            ?? RawRow(line: record.line, record: record, fieldIndex: fieldIndex, columnNames: columnNames)
         // A row that is read has its case reference from the validator (RecordReader) or from `caseRef` when asked;
         // only a record refused here is given it now.
-        guard issues.isEmpty else {
-            let caseRef = caseFieldValid ? row[.caseID].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 } : nil
-            return SourceRecord(line: record.line, rows: [], issues: issues, caseRef: caseRef)
-        }
-        // Moved into the record: a copy retained and released the row's record and arrays.
-        return SourceRecord(line: record.line, rows: [consume row], issues: [], caseRef: nil)
+        let caseRef = caseFieldValid && !issues.isEmpty
+            ? row[.caseID].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 } : nil
+        return SourceRecord(line: record.line, rows: issues.isEmpty ? [row] : [], issues: issues, caseRef: caseRef)
     }
 
     /// Re-reads the file from the start and calls `body` with every data record and its conversion.

@@ -133,12 +133,13 @@ public struct RowValidator: Sendable {
         // The venues' labels are resolved one by one in place: no nested function captures the set (a captured
         // variable was a heap box per row), and no array of the parts is made.
         var venueIDs = VenueSet()
-        var unknownVenue: String?
+        func unknownVenue(_ quoted: String) { issue(.venues, "unknown venue \(quoted) (see htdb vocab)") }
         if let labels = row.venueList {
             for label in labels {
                 var label = label
-                label.withUTF8 { Self.addVenue($0, to: &venueIDs, unknown: &unknownVenue, venues: venues) }
-                if let unknown = unknownVenue.take() { issue(.venues, "unknown venue \(unknown) (see htdb vocab)") }
+                if let unknown = label.withUTF8({ Self.addVenue($0, to: &venueIDs, venues: venues) }) {
+                    unknownVenue(unknown)
+                }
             }
         } else {
             Self.field(row, .venues) { bytes in
@@ -147,10 +148,9 @@ public struct RowValidator: Sendable {
                     while true {
                         var end = start
                         while end < bytes.count && bytes[end] != separator { end += 1 }
-                        Self.addVenue(UnsafeBufferPointer(rebasing: bytes[start..<end]), to: &venueIDs,
-                                      unknown: &unknownVenue, venues: venues)
-                        if let unknown = unknownVenue.take() {
-                            issue(.venues, "unknown venue \(unknown) (see htdb vocab)")
+                        if let unknown = Self.addVenue(UnsafeBufferPointer(rebasing: bytes[start..<end]),
+                                                       to: &venueIDs, venues: venues) {
+                            unknownVenue(unknown)
                         }
                         guard end < bytes.count else { break }
                         start = end + 1
@@ -158,9 +158,8 @@ public struct RowValidator: Sendable {
                 } else {
                     for part in Self.text(bytes).components(separatedBy: profile.venueSeparator) {
                         var part = part
-                        part.withUTF8 { Self.addVenue($0, to: &venueIDs, unknown: &unknownVenue, venues: venues) }
-                        if let unknown = unknownVenue.take() {
-                            issue(.venues, "unknown venue \(unknown) (see htdb vocab)")
+                        if let unknown = part.withUTF8({ Self.addVenue($0, to: &venueIDs, venues: venues) }) {
+                            unknownVenue(unknown)
                         }
                     }
                 }
@@ -221,13 +220,15 @@ public struct RowValidator: Sendable {
         return RowValidation(caseRef: caseRef, caseRecord: record, victim: victim, issues: [])
     }
 
-    /// Adds the venue a label names (trimmed; nothing for an empty one) to `set`, or sets `unknown` to the label
-    /// quoted for an error message.
-    private static func addVenue(_ label: UnsafeBufferPointer<UInt8>, to set: inout VenueSet, unknown: inout String?,
-                                 venues: LabelMap<Venue>) {
-        withTrimmed(label) { trimmed in
-            if trimmed.isEmpty { return }
-            if let venue = venues.resolve(utf8: trimmed) { set.insert(venue.id) } else { unknown = quote(trimmed) }
+    /// Adds the venue a label names (trimmed; nothing for an empty one) to `set`; returns the label quoted for an
+    /// error message when it names no venue.
+    private static func addVenue(_ label: UnsafeBufferPointer<UInt8>, to set: inout VenueSet,
+                                 venues: LabelMap<Venue>) -> String? {
+        withTrimmed(label) { trimmed -> String? in
+            if trimmed.isEmpty { return nil }
+            guard let venue = venues.resolve(utf8: trimmed) else { return quote(trimmed) }
+            set.insert(venue.id)
+            return nil
         }
     }
 
