@@ -84,6 +84,9 @@ public final class Connection {
             _ = try scalarInt("PRAGMA schema_version")
         } catch let error as SQLiteError where error.primaryCode == SQLITE_NOTADB {
             throw SQLiteError(extendedCode: error.extendedCode, message: "\(path) is not an SQLite database")
+        } catch let error as SQLiteError where error.extendedCode == SQLiteError.readOnlyRollback {
+            try Self.rollBackHotJournal(path, busyTimeout: busyTimeout)
+            _ = try scalarInt("PRAGMA schema_version")
         }
         // Outside any transaction: the pragma is a no-op inside one.
         try execute("PRAGMA foreign_keys = ON")
@@ -101,6 +104,30 @@ public final class Connection {
                     message: "\(path): could not switch to WAL journaling (journal_mode is \(journal ?? "unknown"))")
             }
             try execute("PRAGMA synchronous = NORMAL")
+        }
+    }
+
+    /// Puts the file back as it was before a write that stopped mid-transaction (a killed process, a power loss)
+    /// and left a hot rollback journal (see `withRollbackJournal`). Any read-write connection does this on its first
+    /// read; a read-only one cannot, and fails with SQLITE_READONLY_ROLLBACK instead. So a read-only connection has
+    /// it done by a short read-write handle, which changes nothing but what the journal restores: the last committed
+    /// state, the one every reader is meant to see.
+    /// - Throws: `SQLiteError` when the file or its folder cannot be written.
+    private static func rollBackHotJournal(_ path: String, busyTimeout: Double) throws {
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        var rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
+        if rc == SQLITE_OK, let db {
+            sqlite3_busy_timeout(db, Int32(clamping: Int((busyTimeout * 1000).rounded())))
+            // The first read takes the shared lock, which finds the journal hot and plays it back.
+            rc = sqlite3_exec(db, "PRAGMA schema_version", nil, nil, nil)
+        }
+        guard rc == SQLITE_OK else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
+            throw SQLiteError(
+                extendedCode: SQLiteError.readOnlyRollback,
+                message: "\(path): a write to it was interrupted, and its journal (\(path)-journal) must be rolled "
+                    + "back first, which needs write access to the file and its folder (\(message))")
         }
     }
 

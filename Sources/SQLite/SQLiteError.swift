@@ -40,6 +40,8 @@ public struct SQLiteError: Error, Equatable, Sendable, CustomStringConvertible {
     public static let busy = SQLITE_BUSY
     public static let locked = SQLITE_LOCKED
     public static let readOnly = SQLITE_READONLY
+    /// A read-only connection met a hot journal (a writer stopped mid-transaction) that it cannot roll back.
+    public static let readOnlyRollback = Int32(SQLITE_READONLY | (3 << 8))
     public static let interrupt = SQLITE_INTERRUPT
     public static let ioError = SQLITE_IOERR
     public static let corrupt = SQLITE_CORRUPT

@@ -27,7 +27,7 @@ struct ImportBatchTests {
     @Test func theSameFileAgainIsAlreadyImportedAndChangesNothing() throws {
         let first = try importFirst()
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         let again = try harness.importFile(harness.folder.path("2021.csv")) { $0.onError = .skip }
         #expect(again.outcome == .alreadyImported)
         #expect(again.batchID == first.batchID)
@@ -36,7 +36,28 @@ struct ImportBatchTests {
         #expect(harness.log.issues.isEmpty)
         #expect(try harness.batches().count == 1)
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
+    }
+
+    // MARK: Journal
+
+    /// Alone on the file, an import writes with the rollback journal (each new page written once) and leaves the
+    /// file in WAL mode with no journal file; with another connection open, it stays in WAL mode, so that reader
+    /// keeps reading while the file is imported.
+    @Test func anImportAloneUsesTheRollbackJournalAndOneBesideAReaderTheWAL() throws {
+        let first = try importFirst()
+        #expect(first.journal == .rollback)
+        #expect(try harness.connection.scalarText("PRAGMA journal_mode") == "wal")
+        #expect(!FileManager.default.fileExists(atPath: harness.dbPath + "-journal"))
+
+        let reader = try Connection(path: harness.dbPath, mode: .readOnly)
+        #expect(try reader.scalarInt("SELECT count(*) FROM cases") == 2)
+        let second = try harness.importRows([ExportRow.victim("Z", id: "z1")], name: "2022.csv")
+        #expect(second.outcome == .imported)
+        #expect(second.journal == .wal)
+        #expect(try reader.scalarInt("SELECT count(*) FROM cases") == 3)
+        #expect(try harness.connection.scalarText("PRAGMA journal_mode") == "wal")
+        #expect(try harness.connection.scalarText("PRAGMA integrity_check") == "ok")
     }
 
     @Test func theSameBytesUnderAnotherNameAreAlreadyImported() throws {
@@ -78,7 +99,7 @@ struct ImportBatchTests {
         let first = try importFirst()
         try harness.connection.execute("UPDATE import_batches SET bytes = 1")
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         let copy = try harness.write("copy.csv", bytes: Array(try Data(contentsOf: URL(fileURLWithPath:
             harness.folder.path("2021.csv")))))
         let again = try harness.importFile(copy) { $0.replace = true }
@@ -86,7 +107,7 @@ struct ImportBatchTests {
         #expect(again.batchID == first.batchID)
         #expect(again.sha256 == first.sha256)
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
     }
 
     /// A batch from before version 14 has no size: every file is then hashed first, and a repeat is skipped at once.
@@ -115,7 +136,7 @@ struct ImportBatchTests {
     @Test func aCaseOfAnEarlierBatchIsAConflictUnderAbort() throws {
         _ = try importFirst()
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         let path = try harness.write("2022.csv", csvText([
             ExportRow(caseID: "Z"),
             ExportRow(caseID: "X", reportedOn: "2022-01-01", state: "NV"),
@@ -126,7 +147,7 @@ struct ImportBatchTests {
         #expect(try harness.caseRefs() == ["X", "Y"])
         #expect(try harness.storedCase("X") == ["2021-03-04", 2021, "CA", "06029", nil, "sex", 2])
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
     }
 
     @Test func aCaseOfAnEarlierBatchIsRejectedUnderSkipAndTheOldCaseStays() throws {
@@ -239,7 +260,7 @@ struct ImportBatchTests {
     @Test func underAbortAndReplaceAnInvalidRowElsewhereKeepsTheOldCases() throws {
         _ = try importFirst()
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         let path = try harness.write("2021-corrected.csv", csvText([
             ExportRow(caseID: "X", state: "NV"),
             ExportRow(caseID: "V", type: "Bogus"),
@@ -250,13 +271,13 @@ struct ImportBatchTests {
         #expect(harness.issueLocations(in: path) == [IssueLocation(3, "trafficking_type")])
         #expect(try harness.victims(of: "X").map(\.[1]) == ["x1", "x2"])
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
     }
 
     @Test func aDryRunWithReplaceCountsTheReplacedCasesAndChangesNothing() throws {
         _ = try importFirst()
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         let summary = try harness.importRows([ExportRow(caseID: "X", state: "NV"), ExportRow(caseID: "W")],
                                              name: "2021-corrected.csv") {
             $0.replace = true
@@ -267,7 +288,7 @@ struct ImportBatchTests {
         #expect(summary.counts == SummaryCounts(read: 2, imported: 2, rejected: 0, cases: 2, victims: 0))
         #expect(try harness.storedCase("X") == ["2021-03-04", 2021, "CA", "06029", nil, "sex", 2])
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
     }
 
     // MARK: Deleting a batch

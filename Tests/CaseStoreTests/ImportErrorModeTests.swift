@@ -80,7 +80,7 @@ struct ImportErrorModeTests {
     @Test func underAbortAnInvalidRowKeepsNothingAndTheDatabaseFileIsUnchanged() throws {
         try importFirstBatch()
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         #expect(before[0] != nil)
 
         let path = try harness.write("mixed.csv", csvText(Self.mixedRows))
@@ -98,7 +98,7 @@ struct ImportErrorModeTests {
         #expect(try harness.batches().count == 1)
         #expect(!FileManager.default.fileExists(atPath: path + ".rejects.csv"))
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
     }
 
     @Test func underAbortAnInvalidLastRowUndoesEveryEarlierRow() throws {
@@ -106,7 +106,7 @@ struct ImportErrorModeTests {
         rows.append(ExportRow(caseID: "K-bad", state: "Atlantis"))
         let path = try harness.write("long.csv", csvText(rows))
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         let summary = try harness.importFile(path)
         #expect(summary.outcome == .failed)
         #expect(summary.rowsRead == 301)
@@ -115,7 +115,7 @@ struct ImportErrorModeTests {
         #expect(try harness.count("victims") == 0)
         #expect(try harness.count("import_batches") == 0)
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
     }
 
     @Test func underAbortAValidFileIsImported() throws {
@@ -237,7 +237,7 @@ struct ImportErrorModeTests {
 
     @Test func anUnwritableRejectsFileThrowsAndKeepsNothing() throws {
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         let path = try harness.write("mixed.csv", csvText(Self.mixedRows))
         let nowhere = harness.folder.path("no-such-folder/rejects.csv")
         let error = #expect(throws: ImportError.self) {
@@ -254,7 +254,7 @@ struct ImportErrorModeTests {
         #expect(try harness.count("cases") == 0)
         #expect(try harness.count("import_batches") == 0)
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
     }
 
     @Test func oneImporterTakesSeveralFilesWhateverBecameOfTheEarlierOnes() throws {
@@ -280,7 +280,7 @@ struct ImportErrorModeTests {
     @Test func aDryRunReportsTheCountsAndChangesNothing() throws {
         try importFirstBatch()
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         let rows = Self.mixedRows.filter { $0.age != "abc" }
         let summary = try harness.importRows(rows, name: "dry.csv") { $0.dryRun = true }
         #expect(summary.outcome == .dryRun)
@@ -289,7 +289,7 @@ struct ImportErrorModeTests {
         #expect(try harness.caseRefs() == ["OLD-1", "OLD-2"])
         #expect(try harness.batches().count == 1)
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
 
         // Not recorded: the same file imports for real afterwards.
         let real = try harness.importFile(harness.folder.path("dry.csv"))
@@ -299,7 +299,7 @@ struct ImportErrorModeTests {
 
     @Test func aDryRunUnderSkipCountsTheRejectedRowsAndChangesNothing() throws {
         try harness.close()
-        let before = fileBytes(harness.dbPath)
+        let before = databaseBytes(harness.dbPath)
         let path = try harness.write("dry.csv", csvText(Self.mixedRows))
         let summary = try harness.importFile(path) {
             $0.dryRun = true
@@ -311,7 +311,7 @@ struct ImportErrorModeTests {
         #expect(try harness.count("cases") == 0)
         #expect(try harness.count("import_batches") == 0)
         try harness.close()
-        #expect(fileBytes(harness.dbPath) == before)
+        #expect(databaseBytes(harness.dbPath) == before)
     }
 
     @Test func aDryRunUnderAbortWithAnInvalidRowFails() throws {

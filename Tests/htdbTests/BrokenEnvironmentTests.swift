@@ -175,12 +175,12 @@ struct BrokenEnvironmentTests {
         defer { Self.tool(Self.umount!, [point]) }
         let db = point + "/hotline.db"
         try FileManager.default.copyItem(atPath: source, toPath: db)
-        let before = try bytes(db)
+        let before = databaseBytes(db)
 
         let result = try CLI.run(["import", generated, "--db", db, "--no-progress"])
         #expect(result.status == 74, "\(result.stderr)")
         #expect(result.stderr.contains("disk is full"), "\(result.stderr)")
-        #expect(try bytes(db) == before)
+        #expect(databaseBytes(db) == before)
         let check = try CLI.run(["check", "--db", db])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("ok"), "\(check.stdout)")

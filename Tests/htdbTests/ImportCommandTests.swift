@@ -49,13 +49,13 @@ struct ImportCommandTests {
                                          "C2,2021-13-02,CA,,,sex,,,,,,",
                                          "C3,2021-01-02,CA,,,sex,,,,Teen,,"])
         try CLI.run(["init", "--db", db])
-        let before = try Data(contentsOf: URL(fileURLWithPath: db))
+        let before = databaseBytes(db)
         let result = try CLI.run(["import", file, "--db", db])
         #expect(result.status == 65)
         #expect(result.stderr.contains("\(file):3:reported_on: "))
         #expect(result.stderr.contains("\(file):4:victim_age_group: "))
         #expect(result.stderr.contains("not imported"))
-        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == before)
+        #expect(databaseBytes(db) == before)
         #expect(try count("SELECT count(*) FROM cases") == 0)
     }
 

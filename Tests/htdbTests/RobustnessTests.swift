@@ -71,6 +71,36 @@ struct RobustnessTests {
         print("killed imports left batches: \(outcomes.sorted())")
     }
 
+    /// Killed in the middle of its load, an import alone on the file (rollback journal) leaves pages of the load in
+    /// the file and a hot journal beside it. The next command plays the journal back first, a read-only report too.
+    @Test func aReportAfterAnImportKilledMidLoadSeesTheFileAsBefore() throws {
+        let path = try databaseWithEarlierBatch("hot.db")
+        let large = folder.path("large.csv")
+        let made = try CLI.run(["sample", "generate", "--cases", "60000", "--seed", "78", "--out", large])
+        try #require(made.status == 0, "\(made.stderr)")
+        func size(_ file: String) -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
+        }
+        let sizeBefore = size(path)
+        let process = try start(["import", large, "--db", path, "--no-progress"])
+        // Until the load has written 4 MiB of pages into the file (the whole load writes about 15 MiB).
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning && size(path) < sizeBefore + 4 << 20 && Date() < deadline { usleep(1000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try #require(size(path + "-journal") > 0 && size(path) > sizeBefore, "the import was not killed mid-load")
+
+        let report = try CLI.run(["report", "--by", "type", "--format", "json", "--db", path])
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(report.stdout.contains("\"total\": 200,"), "\(report.stdout.prefix(300))")
+        #expect(size(path + "-journal") == 0, "the journal was played back")
+        #expect(size(path) == sizeBefore)
+        #expect(try integrity(path) == "ok")
+        let again = try CLI.run(["import", large, "--db", path, "--no-progress"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try counts(path).cases == 60_200)
+    }
+
     @Test func ctrlCRollsBackWithStatus130() throws {
         let path = try databaseWithEarlierBatch("sigint.db")
         let process = Process()

@@ -1,5 +1,6 @@
 import CSV
 import Foundation
+import SQLite
 
 /// How `Importer` treats each file.
 public struct ImportOptions: Sendable {
@@ -68,6 +69,9 @@ public struct ImportSummary: Sendable, Equatable {
     /// The rejects file written, if any.
     public var rejectsPath: String?
     public var seconds: Double = 0
+    /// The journal the file's transaction used: the rollback journal when htdb was alone on the database, else the
+    /// WAL (see `Importer.importFile`); nil when no transaction ran (a file imported before).
+    public var journal: Connection.Journal?
 }
 
 /// Where an import reports as it goes. Messages never hold a victim value other than the offending field's own.

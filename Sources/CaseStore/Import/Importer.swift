@@ -90,35 +90,46 @@ public final class Importer {
             // stored rows, and the import tests run it after every import. NOT NULL and UNIQUE stay enforced.
             try database.connection.execute("PRAGMA ignore_check_constraints = ON")
             defer { try? database.connection.execute("PRAGMA ignore_check_constraints = OFF") }
-            writeback?.start()
-            defer { writeback?.stop() }
-            do {
-                try database.connection.transaction(.immediate) {
-                    try run.load(sha256: known?.sha256 ?? Self.pendingSHA256, bytes: known?.bytes)
-                    if run.fileFailed || (options.onError == .abort && run.issueCount > 0) {
-                        throw Rollback()
+            // With the rollback journal when htdb is alone on the file (no other connection open): the new pages are
+            // written into the database once, instead of into the WAL and again by the checkpoint. Readers that
+            // start meanwhile wait for the commit (their busy timeout); with another connection open, the file
+            // stays in WAL mode and readers keep reading. Interleaved fresh imports of 1,002,415 rows (`ab.sh`, five
+            // rounds, medians): 1.96 -> 1.78 s, against 1.54 s for the sqlite3 shell's `.import`; a fifth yearly
+            // file of 200,286 rows into a database of 800,000 (five rounds each): 0.46-0.48 -> 0.43-0.44 s.
+            try database.connection.withRollbackJournal { journal in
+                summary.journal = journal
+                writeback?.start()
+                defer { writeback?.stop() }
+                do {
+                    try database.connection.transaction(.immediate) {
+                        try run.load(sha256: known?.sha256 ?? Self.pendingSHA256, bytes: known?.bytes)
+                        if run.fileFailed || (options.onError == .abort && run.issueCount > 0) {
+                            throw Rollback()
+                        }
+                        if options.onError == .skip && run.hasRejects {
+                            try run.writeRejects(to: options.rejectsPath(for: path))
+                        }
+                        try run.finishBatch()
+                        if let background {
+                            let (sha256, bytes) = try background.result()
+                            summary.sha256 = sha256
+                            // Only when the file changed while it was read can it now be one imported before.
+                            if let existing = try statements_.batch(sha256: sha256) {
+                                throw AlreadyImported(batchID: existing)
+                            }
+                            try run.recordHash(sha256, bytes: bytes)
+                        }
+                        if options.dryRun { throw Rollback() }
+                        if events.shouldStop() { throw ImportError.interrupted(path: path) }
                     }
-                    if options.onError == .skip && run.hasRejects {
-                        try run.writeRejects(to: options.rejectsPath(for: path))
-                    }
-                    try run.finishBatch()
-                    if let background {
-                        let (sha256, bytes) = try background.result()
-                        summary.sha256 = sha256
-                        // Only when the file changed while it was read can it now be one imported before.
-                        if let existing = try statements_.batch(sha256: sha256) { throw AlreadyImported(batchID: existing) }
-                        try run.recordHash(sha256, bytes: bytes)
-                    }
-                    if options.dryRun { throw Rollback() }
-                    if events.shouldStop() { throw ImportError.interrupted(path: path) }
+                    summary.outcome = .imported
+                } catch is Rollback {
+                    let failed = run.fileFailed || (options.onError == .abort && run.issueCount > 0)
+                    summary.outcome = failed ? .failed : .dryRun
+                } catch let already as AlreadyImported {
+                    summary.outcome = .alreadyImported
+                    summary.batchID = already.batchID
                 }
-                summary.outcome = .imported
-            } catch is Rollback {
-                let failed = run.fileFailed || (options.onError == .abort && run.issueCount > 0)
-                summary.outcome = failed ? .failed : .dryRun
-            } catch let already as AlreadyImported {
-                summary.outcome = .alreadyImported
-                summary.batchID = already.batchID
             }
         }
         if summary.outcome == .alreadyImported {
