@@ -70,7 +70,7 @@ struct ImportBatchTests {
         #expect(try harness.batches().count == 1)
     }
 
-    /// A file of a size no batch has is hashed while it is read (Migrations/0014_batch_bytes.sql): its batch
+    /// A file of a size no batch has is hashed once it is read (Migrations/0014_batch_bytes.sql): its batch
     /// records the same sha256 and size as hashing it first does, also under --dry-run (which records nothing).
     @Test func aFileHashedWhileItIsReadRecordsItsHashAndSize() throws {
         let first = try importFirst()
@@ -79,7 +79,7 @@ struct ImportBatchTests {
         #expect(first.sha256 == SHA256.hash(bytes).hex)
         let row = try harness.connection.prepare("SELECT sha256, bytes FROM import_batches").allRows()
         #expect(row == [[.text(SHA256.hash(bytes).hex), .integer(Int64(bytes.count))]])
-        // A second file, of another size: hashed beside its load too.
+        // A second file, of another size: hashed after its load too.
         let other = try harness.write("2022.csv", csvText([ExportRow.victim("Z", id: "z1")]))
         let otherBytes = Array(try Data(contentsOf: URL(fileURLWithPath: other)))
         #expect(otherBytes.count != bytes.count)

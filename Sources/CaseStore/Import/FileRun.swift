@@ -84,7 +84,7 @@ struct FileRun {
 
     /// Reads every record, storing valid rows and noting invalid ones.
     /// - Parameters: `sha256` and `bytes`: the file's hash and size, or `Importer.pendingSHA256` and nil while the
-    ///   file is hashed beside the load (see `recordHash`).
+    ///   file is hashed after the load (see `recordHash`).
     mutating func load(sha256: String, bytes: Int?) throws {
         if importer.options.profile.dataSource == .ctdc { return try loadCTDC(sha256: sha256, bytes: bytes) }
         let source: any RowSource
