@@ -58,18 +58,26 @@ public final class BulkInsert {
     private let tail: String
     public let columns: Int
     public let rowsPerStatement: Int
+    /// Whether text is bound with its length rather than as NUL-terminated (see `init`).
+    public let bindsTextLength: Bool
     private var statements: [Int: Statement] = [:]
     private let pending: UnsafeMutablePointer<Pending>
 
     /// - Parameters:
     ///   - head: `INSERT INTO table (columns...)`; `tail`: what follows the rows (an `ON CONFLICT` clause), or "".
     ///   - columns: values per row.
-    public init(_ connection: Connection, _ head: String, columns: Int, tail: String = "", rowsPerStatement: Int = 64) {
+    ///   - bindsTextLength: text is NUL-terminated in the buffer, and by default bound as such (length -1), so that
+    ///     SQL functions reading a value in a CHECK constraint (`length`, `date`) use it in place rather than copy it
+    ///     to add the terminator; SQLite then runs `strlen` on every value. For a load that runs with CHECK
+    ///     constraints off (`ignore_check_constraints`), true binds each value with its length instead.
+    public init(_ connection: Connection, _ head: String, columns: Int, tail: String = "", rowsPerStatement: Int = 64,
+                bindsTextLength: Bool = false) {
         precondition(columns > 0 && rowsPerStatement > 0)
         self.connection = connection
         self.head = head
         self.tail = tail
         self.columns = columns
+        self.bindsTextLength = bindsTextLength
         // SQLite allows at most 32,766 parameters in one statement.
         self.rowsPerStatement = min(rowsPerStatement, 32_766 / columns)
         pending = .allocate(capacity: 1)
@@ -147,6 +155,7 @@ public final class BulkInsert {
         guard complete > 0 else { return }
         let base = UnsafePointer(pending.pointee.arena.base)
         let slots = UnsafePointer(pending.pointee.slots.base)
+        let terminatedAsSuch = !bindsTextLength
         var offset = 0
         while offset < complete {
             let rows = min(rowsPerStatement, (complete - offset) / columns)
@@ -161,10 +170,11 @@ public final class BulkInsert {
                 case .integer: try statement.bind(slot.value, at: index + 1)
                 case .text, .terminatedText:
                     try statement.bindUncopiedText(base + Int(slot.value), count: slot.count,
-                                                   terminated: slot.kind == .terminatedText, at: index + 1)
+                                                   terminated: terminatedAsSuch && slot.kind == .terminatedText,
+                                                   at: index + 1)
                 case .externalText:
                     try statement.bindUncopiedText(UnsafePointer(bitPattern: Int(slot.value))!,
-                                                   count: slot.count, terminated: true, at: index + 1)
+                                                   count: slot.count, terminated: terminatedAsSuch, at: index + 1)
                 }
             }
             try statement.run()

@@ -20,8 +20,12 @@ struct BulkInsertTests {
         try db.prepare("SELECT n, s, i FROM t ORDER BY n").allRows()
     }
 
-    @Test func rowsOfEveryKindRoundTripAcrossSeveralStatements() throws {
-        let insert = BulkInsert(db, "INSERT INTO t (n, s, i)", columns: 3, rowsPerStatement: 4)
+    /// Either way text is bound (NUL-terminated, or with its length for loads without CHECK constraints), every
+    /// value is stored as given; with CHECK constraints on, the CHECK's length() reads it both ways too.
+    @Test(arguments: [false, true])
+    func rowsOfEveryKindRoundTripAcrossSeveralStatements(bindsTextLength: Bool) throws {
+        let insert = BulkInsert(db, "INSERT INTO t (n, s, i)", columns: 3, rowsPerStatement: 4,
+                                bindsTextLength: bindsTextLength)
         let texts: [String?] = ["", "a", "héllo wörld", "a\u{0}b", "\u{0}", "tail\u{0}", nil, "0123456789abcdef0123",
                                 "😀", "x"]
         for (n, text) in texts.enumerated() {
@@ -97,7 +101,8 @@ struct BulkInsertTests {
         #expect(try rows().isEmpty)
     }
 
-    @Test func externalTextIsBoundWhereItIsAlongsideCopiedText() throws {
+    @Test(arguments: [false, true])
+    func externalTextIsBoundWhereItIsAlongsideCopiedText(bindsTextLength: Bool) throws {
         let codes = ["female", "", "us_citizen_lpr"].map { code -> (UnsafeMutablePointer<UInt8>, Int) in
             let utf8 = Array(code.utf8)
             let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: utf8.count + 1)
@@ -106,7 +111,8 @@ struct BulkInsertTests {
             return (bytes, utf8.count)
         }
         defer { for (bytes, _) in codes { bytes.deallocate() } }
-        let insert = BulkInsert(db, "INSERT INTO t (n, s, i)", columns: 3, rowsPerStatement: 2)
+        let insert = BulkInsert(db, "INSERT INTO t (n, s, i)", columns: 3, rowsPerStatement: 2,
+                                bindsTextLength: bindsTextLength)
         for n in 0..<7 {
             insert.append(Int64(n))
             if n % 2 == 0 {

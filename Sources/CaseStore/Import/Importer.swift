@@ -314,13 +314,15 @@ final class ImportStatements {
         // OR FAIL: a failing row stops the statement without undoing its earlier rows, so SQLite need not keep a
         // statement journal (a copy of every page the statement changes) for it; the victims INSERT still writes
         // one (BENCHMARKS.md, session 3). writeStaged deletes the whole staged batch by id on any failure anyway.
+        // Text is bound with its length: the load runs with CHECK constraints off (`importFile`), so no SQL function
+        // reads it, and SQLite need not run strlen on every value.
         bulkCases = BulkInsert(
             db, "INSERT OR FAIL INTO cases (id, case_ref, batch_id, reported_on, year, state, county_fips, city, "
-                + "trafficking_type, source_line, country)", columns: 11)
+                + "trafficking_type, source_line, country)", columns: 11, bindsTextLength: true)
         bulkVenues = BulkInsert(db, "INSERT OR FAIL INTO case_venues (case_id, venue_id)", columns: 2)
         bulkVictims = BulkInsert(
             db, "INSERT OR FAIL INTO victims (case_id, position, victim_ref, gender, age_group, age, citizenship, "
-                + "source_line, nationality)", columns: 9)
+                + "source_line, nationality)", columns: 9, bindsTextLength: true)
     }
 
     /// Whether a batch has a file of `bytes` bytes, or one of unknown size (imported before schema version 14).
