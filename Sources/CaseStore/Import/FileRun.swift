@@ -375,7 +375,8 @@ struct FileRun {
             if current?.caseRef != row.caseRef {
                 current = CurrentCase(caseRef: row.caseRef, id: staged.nextCaseID, record: row,
                                       firstLine: record.line, nextPosition: 1)
-                currentRefs = []
+                // Emptied in place rather than replaced: a new array was a malloc and a free for every case.
+                if currentRefs == nil { currentRefs = [] } else { currentRefs?.removeAll(keepingCapacity: true) }
                 staged.nextCaseID += 1
                 staged.cases += 1
                 stageCase(row, id: staged.nextCaseID - 1, line: record.line)
