@@ -33,6 +33,26 @@ enum CodeStrings {
     static func code(_ term: AgeGroup) -> Text { ageGroups[term.ordinal] }
     static func code(_ term: Citizenship) -> Text { citizenships[term.ordinal] }
 
+    /// The code of the term with this ordinal (as the count maps' keys hold terms); nil past the vocabulary.
+    static func typeCode(ordinal: UInt8) -> Text? { types.indices.contains(Int(ordinal)) ? types[Int(ordinal)] : nil }
+    static func genderCode(ordinal: UInt8) -> Text? {
+        genders.indices.contains(Int(ordinal)) ? genders[Int(ordinal)] : nil
+    }
+    static func ageGroupCode(ordinal: UInt8) -> Text? {
+        ageGroups.indices.contains(Int(ordinal)) ? ageGroups[Int(ordinal)] : nil
+    }
+    static func citizenshipCode(ordinal: UInt8) -> Text? {
+        citizenships.indices.contains(Int(ordinal)) ? citizenships[Int(ordinal)] : nil
+    }
+
+    /// The immortal copy of a two-letter upper-case code given as its two bytes, the first in the high byte; nil for
+    /// anything else.
+    static func letterPair(packed: UInt16) -> Text? {
+        let (first, second) = (UInt8(packed >> 8), UInt8(packed & 0xFF))
+        guard (0x41...0x5A).contains(first), (0x41...0x5A).contains(second) else { return nil }
+        return letterPairs[Int(first - 0x41) * 26 + Int(second - 0x41)]
+    }
+
     /// The immortal copy of a two-letter upper-case code; nil for anything else.
     static func letterPair(_ code: String) -> Text? {
         var code = code

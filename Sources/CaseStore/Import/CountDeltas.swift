@@ -492,16 +492,6 @@ struct CountDeltas {
 
     private static func index<T: VocabularyTerm>(_ term: T) -> UInt8 { UInt8(term.ordinal) }
 
-    private static func codes<T: VocabularyTerm>(_ type: T.Type) -> [String] { T.allCases.map(\.rawValue) }
-    private static let typeCodes = codes(TraffickingType.self)
-    private static let genderCodes = codes(Gender.self)
-    private static let ageGroupCodes = codes(AgeGroup.self)
-    private static let citizenshipCodes = codes(Citizenship.self)
-
-    private static func code(_ index: UInt8, in codes: [String]) -> String {
-        Int(index) < codes.count ? codes[Int(index)] : ""
-    }
-
     /// The county key as stored: its 5-digit FIPS, or "" for none.
     private static func countyCode(_ county: Int32) -> String {
         guard county >= 0 else { return "" }
@@ -603,7 +593,7 @@ struct CountDeltas {
                 let deltas = map.counters(Int(entry))
                 if deltas.allSatisfy({ $0 == 0 }) { continue }
                 if deltas.allSatisfy({ $0 >= 0 }) {
-                    forEachKeyValue(key, table) { add.append($0) }
+                    Self.forEachKeyValue(key, table) { Self.append($0, to: add) }
                     for delta in deltas { add.append(Int64(delta)) }
                     // BulkInsert holds every pending value until flushed: tens of thousands of wide rows held at
                     // once were 19 MB at the end of a 1M-row import.
@@ -614,8 +604,8 @@ struct CountDeltas {
                         try update.bind(.integer(Int64(delta)), at: parameter)
                         parameter += 1
                     }
-                    try forEachKeyValue(key, table) { value in
-                        try update.bind(value, at: parameter)
+                    try Self.forEachKeyValue(key, table) { value in
+                        try update.bind(Self.sqlValue(value), at: parameter)
                         parameter += 1
                     }
                     try update.run()
@@ -631,19 +621,64 @@ struct CountDeltas {
         changes = 0
     }
 
+    /// One key column's value as a count table stores it, made without a String (one is needed for every column
+    /// of every combination written): a number, a code or a state's two letters (`CodeStrings`' immortal copies),
+    /// or a county's FIPS as a number.
+    private enum KeyValue {
+        case integer(Int64)
+        case code(CodeStrings.Text)
+        /// Written as five digits; -1 (no county) as ''.
+        case county(Int32)
+        /// Anything else (a case with no state: '').
+        case text(String)
+    }
+
     /// A key's column values for `table`, in its key-column order, one by one (no array per key: there can be
     /// tens of thousands of keys).
-    private func forEachKeyValue(_ key: Key, _ table: CountTable, _ body: (SQLValue) throws -> Void) rethrows {
-        if table.byState { try body(.text(Self.stateCode(key.state))) }
-        if table.byCounty { try body(.text(Self.countyCode(key.county))) }
+    private static func forEachKeyValue(_ key: Key, _ table: CountTable, _ body: (KeyValue) throws -> Void) rethrows {
+        if table.byState {
+            try body(CodeStrings.letterPair(packed: key.state).map(KeyValue.code) ?? .text(stateCode(key.state)))
+        }
+        if table.byCounty { try body(.county(key.county)) }
         try body(.integer(Int64(key.year)))
-        try body(.text(Self.code(key.type, in: Self.typeCodes)))
+        try body(CodeStrings.typeCode(ordinal: key.type).map(KeyValue.code) ?? .text(""))
         if table.byVenue { try body(.integer(Int64(key.venue))) }
         if table.byVenuePair { try body(.integer(Int64(key.withVenue))) }
         if table.victims == .keyColumns {
-            try body(.text(Self.code(key.gender, in: Self.genderCodes)))
-            try body(.text(Self.code(key.ageGroup, in: Self.ageGroupCodes)))
-            try body(.text(Self.code(key.citizenship, in: Self.citizenshipCodes)))
+            try body(CodeStrings.genderCode(ordinal: key.gender).map(KeyValue.code) ?? .text(""))
+            try body(CodeStrings.ageGroupCode(ordinal: key.ageGroup).map(KeyValue.code) ?? .text(""))
+            try body(CodeStrings.citizenshipCode(ordinal: key.citizenship).map(KeyValue.code) ?? .text(""))
+        }
+    }
+
+    /// Appends a key column's value to a bulk INSERT: a code bound where it is, a county's digits copied.
+    private static func append(_ value: KeyValue, to add: BulkInsert) {
+        switch value {
+        case .integer(let number): add.append(number)
+        case .code(let text): add.append(text)
+        case .text(let text): add.append(text: text)
+        case .county(let county):
+            guard county >= 0 else { return add.append(text: "") }
+            var digits: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &digits) { bytes in
+                var rest = Int(county)
+                for index in stride(from: 4, through: 0, by: -1) {
+                    bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                add.append(utf8: UnsafeBufferPointer(bytes.bindMemory(to: UInt8.self)))
+            }
+        }
+    }
+
+    /// A key column's value for a statement's parameter.
+    private static func sqlValue(_ value: KeyValue) -> SQLValue {
+        switch value {
+        case .integer(let number): .integer(number)
+        case .code(let text): .text(String(decoding: UnsafeBufferPointer(start: text.bytes, count: text.count),
+                                           as: UTF8.self))
+        case .text(let text): .text(text)
+        case .county(let county): .text(countyCode(county))
         }
     }
 }
