@@ -83,6 +83,9 @@ struct CountDeltas {
     /// key itself and the entry number (16 bytes) took the import's peak memory over 64 MiB; so did one array of
     /// entries, which doubled its room when full, copying itself (6.5 MiB more at once at 4M rows). Growing
     /// rebuilds the slots from the entries, so the old slots are let go first; entries are never moved.
+    ///
+    /// The chunks are plain memory, written through pointers: arrays of arrays checked uniqueness and bounds at every
+    /// counter changed. So a map is moved or read, never copied and then changed (the copies would share entries).
     struct CountMap {
         /// The bytes of a slot.
         static var slotBytes: Int { MemoryLayout<UInt32>.stride }
@@ -99,13 +102,26 @@ struct CountDeltas {
         /// 32-bit words per entry: the key's three and the counters.
         private let stride: Int
         private var slots: [UInt32] = []
-        /// Entry `e` is at `chunks[e >> chunkShift]`, from word `(e & (chunkEntries - 1)) * stride`.
-        private var chunks: [[Int32]] = []
+        /// Entry `e` is at `chunks[e >> chunkShift]`, from word `(e & (chunkEntries - 1)) * stride`; each chunk has
+        /// room for `chunkEntries` entries, initialized as they come.
+        private var chunks: [UnsafeMutablePointer<Int32>] = []
+        /// Frees the chunks with the last copy of the map.
+        private var owner = ChunkOwner()
         private(set) var count = 0
+
+        private final class ChunkOwner {
+            var chunks: [UnsafeMutablePointer<Int32>] = []
+            deinit { for chunk in chunks { chunk.deallocate() } }
+        }
 
         init(width: Int) {
             self.width = width
             stride = 3 + width
+        }
+
+        /// Where entry `entry` starts: its three key words, then its counters.
+        private func start(_ entry: Int) -> UnsafeMutablePointer<Int32> {
+            chunks[entry >> Self.chunkShift] + (entry & (Self.chunkEntries - 1)) * stride
         }
 
         /// The 8 bits of a key's hash that its slot keeps, in the slot's high bits.
@@ -115,27 +131,25 @@ struct CountDeltas {
 
         /// Adds `delta` to the first counter of `key`'s combination.
         mutating func add(_ delta: Int32, to key: Key) {
+            // The entry first, on its own: `start(entry(key))` would read `chunks` before `entry` added a chunk.
             let entry = self.entry(key)
-            chunks[entry >> Self.chunkShift][(entry & (Self.chunkEntries - 1)) * stride + 3] += delta
+            start(entry)[3] += delta
         }
 
         /// Adds `deltas` (`width` of them) to the counters of `key`'s combination.
         mutating func add(_ deltas: UnsafeBufferPointer<Int32>, to key: Key) {
             let entry = self.entry(key)
-            let start = (entry & (Self.chunkEntries - 1)) * stride + 3
-            chunks[entry >> Self.chunkShift].withUnsafeMutableBufferPointer { chunk in
-                for (offset, delta) in deltas.enumerated() { chunk[start + offset] += delta }
-            }
+            let counters = start(entry) + 3
+            for (offset, delta) in deltas.enumerated() { counters[offset] += delta }
         }
 
         /// Adds `deltas` (`width` of them) to the counters of `key`'s combination.
         mutating func add(_ deltas: ArraySlice<Int32>, to key: Key) {
             let entry = self.entry(key)
-            var column = (entry & (Self.chunkEntries - 1)) * stride + 3
-            let chunk = entry >> Self.chunkShift
+            var counter = start(entry) + 3
             for delta in deltas {
-                chunks[chunk][column] += delta
-                column += 1
+                counter.pointee += delta
+                counter += 1
             }
         }
 
@@ -154,11 +168,8 @@ struct CountDeltas {
                     let word = slots[slot]
                     if word & ~Self.entryMask == tag {
                         let entry = Int(word & Self.entryMask) - 1
-                        let at = (entry & (Self.chunkEntries - 1)) * stride
-                        let matches = chunks[entry >> Self.chunkShift].withUnsafeBufferPointer { chunk in
-                            chunk[at] == low && chunk[at + 1] == high && chunk[at + 2] == second
-                        }
-                        if matches { return (slot, entry) }
+                        let at = start(entry)
+                        if at[0] == low && at[1] == high && at[2] == second { return (slot, entry) }
                     }
                     slot = (slot + 1) & mask
                 }
@@ -167,14 +178,16 @@ struct CountDeltas {
             if found.entry >= 0 { return found.entry }
             precondition(count < Self.maxEntries, "count map full")
             if count & (Self.chunkEntries - 1) == 0 {
-                var chunk: [Int32] = []
-                chunk.reserveCapacity(Self.chunkEntries * stride)
+                // Not initialized here: a chunk's pages are touched as its entries come (peak memory).
+                let chunk = UnsafeMutablePointer<Int32>.allocate(capacity: Self.chunkEntries * stride)
+                owner.chunks.append(chunk)
                 chunks.append(chunk)
             }
-            chunks[chunks.count - 1].append(low)
-            chunks[chunks.count - 1].append(high)
-            chunks[chunks.count - 1].append(second)
-            chunks[chunks.count - 1].append(contentsOf: repeatElement(0, count: width))
+            let at = start(count)
+            at.initialize(to: low)
+            (at + 1).initialize(to: high)
+            (at + 2).initialize(to: second)
+            (at + 3).initialize(repeating: 0, count: width)
             slots[found.slot] = tag | UInt32(count + 1)
             count += 1
             return count - 1
@@ -186,16 +199,13 @@ struct CountDeltas {
             guard !slots.isEmpty else { return 0 }
             let word = slots[key.mixed & (slots.count - 1)]
             guard word != 0 else { return 0 }
-            let entry = Int(word & Self.entryMask) - 1
-            return Int(chunks[entry >> Self.chunkShift][(entry & (Self.chunkEntries - 1)) * stride + 3])
+            return Int(start(Int(word & Self.entryMask) - 1)[3])
         }
 
         /// The three words of entry `entry`'s packed key: the first word's high and low halves, and the second.
         private func keyWords(_ entry: Int) -> (UInt32, UInt32, UInt32) {
-            let at = (entry & (Self.chunkEntries - 1)) * stride
-            return chunks[entry >> Self.chunkShift].withUnsafeBufferPointer { chunk in
-                (UInt32(bitPattern: chunk[at + 1]), UInt32(bitPattern: chunk[at]), UInt32(bitPattern: chunk[at + 2]))
-            }
+            let at = start(entry)
+            return (UInt32(bitPattern: at[1]), UInt32(bitPattern: at[0]), UInt32(bitPattern: at[2]))
         }
 
         /// The key of entry `entry`.
@@ -242,10 +252,9 @@ struct CountDeltas {
             slots = []
         }
 
-        /// The counters of entry `entry`.
-        func counters(_ entry: Int) -> ArraySlice<Int32> {
-            let at = (entry & (Self.chunkEntries - 1)) * stride + 3
-            return chunks[entry >> Self.chunkShift][at..<(at + width)]
+        /// The counters of entry `entry`, where they are: valid while the map is.
+        func counters(_ entry: Int) -> UnsafeBufferPointer<Int32> {
+            UnsafeBufferPointer(start: start(entry) + 3, count: width)
         }
 
         private mutating func grow() {
