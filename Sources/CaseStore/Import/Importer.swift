@@ -234,6 +234,9 @@ final class ImportStatements {
     let setBatchHash: Statement
     let insertBatch: Statement
     let updateBatch: Statement
+    /// The cases and victims with a case id from `:first` up (a file's, checked against FileRun's count in debug
+    /// builds).
+    let countNewRows: Statement
     let insertCase: Statement
     let findCase: Statement
     let findCaseInBatch: Statement
@@ -271,11 +274,14 @@ final class ImportStatements {
             """)
         updateBatch = try db.prepare(
             """
-            UPDATE import_batches SET rows_read = ?, rows_imported = ?, rows_rejected = ?,
-                cases_imported = (SELECT count(*) FROM cases WHERE id >= :first),
-                victims_imported = (SELECT count(*) FROM victims WHERE case_id >= :first)
-            WHERE id = :id
-            RETURNING cases_imported, victims_imported
+            UPDATE import_batches SET rows_read = ?, rows_imported = ?, rows_rejected = ?, cases_imported = ?,
+                victims_imported = ?
+            WHERE id = ?
+            """)
+        countNewRows = try db.prepare(
+            """
+            SELECT (SELECT count(*) FROM cases WHERE id >= :first),
+                (SELECT count(*) FROM victims WHERE case_id >= :first)
             """)
         insertCase = try db.prepare(
             """
@@ -364,10 +370,14 @@ final class ImportStatements {
     }
 
     /// Deletes a case with its victims and venue links (explicitly: the load runs without foreign-key cascades).
-    func delete(caseID id: Int64) throws {
+    /// Deletes a case with its venue links and victims; returns how many victims it had.
+    @discardableResult
+    func delete(caseID id: Int64) throws -> Int {
         try deleteVictims.run(id)
+        let victims = db.changes
         try deleteVenues.run(id)
         try deleteCase.run(id)
+        return victims
     }
 
     func fileName(ofBatch id: Int64) throws -> String {
