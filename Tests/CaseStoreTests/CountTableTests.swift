@@ -1183,4 +1183,67 @@ struct CountMapTests {
         #expect(map.count == 0)
         #expect(map.entriesInKeyOrder().isEmpty)
     }
+
+    /// Journals handed over by one thread are applied by another in its spare moments (as the reading thread does
+    /// while it waits), or by the first when they pile up, or before the maps are read: every change lands once.
+    @Test func journalsAppliedByEitherThreadLandOnce() throws {
+        let shared = SharedCountMaps()
+        let narrowTable = CountTable.allCases.firstIndex(of: .countyCaseVenues)!
+        let wideTable = CountTable.allCases.firstIndex(of: .cases)!
+        let width = CountTable.cases.countColumns.count
+        final class Helper: @unchecked Sendable {  // read and changed under its lock
+            private let lock = NSLock()
+            private var stopping = false
+            private var applied = 0
+            var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
+            var timesApplied: Int { lock.lock(); defer { lock.unlock() }; return applied }
+            func stop() { lock.lock(); stopping = true; lock.unlock() }
+            func didApply() { lock.lock(); applied += 1; lock.unlock() }
+        }
+        let state = Helper()
+        let stopped = DispatchSemaphore(value: 0)
+        let helper = Thread {
+            while !state.isStopping { if shared.applyIfFree() { state.didApply() } }
+            stopped.signal()
+        }
+        helper.start()
+        var random = SeededGenerator(seed: 11)
+        var narrowSums: [Int32: Int32] = [:]
+        var wideSums: [Int32: [Int32]] = [:]
+        for _ in 0..<400 {
+            var journal: SharedCountMaps.Journal = ([], [], [])
+            for _ in 0..<300 {
+                let county = Int32(random.int(0...499))
+                let sign: Int32 = random.chance(0.1) ? -1 : 1
+                journal.narrow.append((narrowTable, CountDeltas.Key(state: 0x4341, county: county, year: 2021, type: 0),
+                                       sign))
+                narrowSums[county, default: 0] += sign
+            }
+            for _ in 0..<20 {
+                let county = Int32(random.int(0...99))
+                let deltas = (0..<width).map { _ in Int32(random.int(-1...2)) }
+                journal.wide.append((wideTable, CountDeltas.Key(state: 0x4341, county: county, year: 2021, type: 1),
+                                     journal.deltas.count))
+                journal.deltas += deltas
+                wideSums[county] = zip(wideSums[county] ?? Array(repeating: 0, count: width), deltas).map { $0 + $1 }
+            }
+            _ = shared.submit(journal)
+        }
+        state.stop()
+        stopped.wait()
+        shared.withMaps { maps in
+            var narrow: [Int32: Int32] = [:]
+            for entry in 0..<maps[narrowTable].count {
+                narrow[maps[narrowTable].key(entry).county] = maps[narrowTable].counters(entry)[0]
+            }
+            #expect(narrow == narrowSums)
+            var wide: [Int32: [Int32]] = [:]
+            for entry in 0..<maps[wideTable].count {
+                wide[maps[wideTable].key(entry).county] = Array(maps[wideTable].counters(entry))
+            }
+            #expect(wide == wideSums)
+        }
+        // Not asserted (timing decides), but worth seeing: how often the other thread applied journals.
+        print("journals applied by the helper thread: \(state.timesApplied) times")
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SQLite
 
 /// Changes to the count tables collected while a file is imported, written before its transaction commits.
@@ -271,15 +272,16 @@ struct CountDeltas {
         }
     }
 
-    private var maps = CountTable.allCases.map { CountMap(width: $0.countColumns.count) }
-    /// While a journal is open, the changes wait here instead of going to the maps: changes of a first counter, and
-    /// changes of a wide combination's counters (`width` values from `deltasAt` in `journalDeltas`).
+    /// The maps, and the journals handed over to them (see `SharedCountMaps`).
+    let shared = SharedCountMaps()
+    /// Every change is journaled here, then handed to `shared`: changes of a first counter, and changes of a wide
+    /// combination's counters (`width` values from `deltasAt` in `journalDeltas`).
     private var journal: [(table: Int, key: Key, sign: Int32)] = []
     private var wideJournal: [(table: Int, key: Key, deltasAt: Int)] = []
     private var journalDeltas: [Int32] = []
-    private var journaling = false
-    /// Where the look-ahead pass of `closeJournal` leaves its sum, so that its loads are not optimized away.
-    private var lookAheadSink = 0
+    /// Whether the journal holds the changes of rows staged for a multi-row INSERT that may be rolled back
+    /// (`openJournal`), which `closeJournal(keep: false)` drops; otherwise every change in it is kept.
+    private var staging = false
     /// Changes counted since the last write. Counters are 32-bit and no change moves one by more than 1, so the
     /// maps are written before any could overflow (after half a billion changes; see `needsWrite`).
     private var changes = 0
@@ -292,8 +294,9 @@ struct CountDeltas {
     private var openVenues = VenueSet()
     private var openDeltas = [Int32](repeating: 0, count: CountTable.cases.countColumns.count)
 
-    /// Whether the maps should be written now, before more changes could overflow a counter or fill a map.
-    var needsWrite: Bool { changes >= 1 << 29 || maps.contains { $0.count >= CountMap.maxEntries / 2 } }
+    /// Whether the maps should be written now, before more changes could overflow a counter or fill a map (the
+    /// journals not yet in the maps hold a few thousand changes).
+    var needsWrite: Bool { changes >= 1 << 29 || shared.largestMap >= CountMap.maxEntries / 2 }
 
     private static let casesTable = CountTable.allCases.firstIndex(of: .cases)!
     private static let stateCasesTable = CountTable.allCases.firstIndex(of: .stateCases)!
@@ -304,21 +307,24 @@ struct CountDeltas {
     private static let venueVictimsTable = CountTable.allCases.firstIndex(of: .venueVictims)!
 
     private mutating func add(_ sign: Int32, to key: Key, in table: Int) {
-        if journaling {
-            journal.append((table, key, sign))
-        } else {
-            maps[table].add(sign, to: key)
-        }
+        journal.append((table, key, sign))
     }
 
-    /// Adds the open case's counters (`openDeltas`) to a wide combination, or, while a journal is open, notes the
-    /// change with where those counters are in `journalDeltas`.
+    /// Notes a change of a wide combination by the open case's counters, which are in `journalDeltas` from
+    /// `deltasAt`.
     private mutating func addOpenDeltas(to key: Key, in table: Int, deltasAt: Int) {
-        if journaling {
-            wideJournal.append((table, key, deltasAt))
-        } else {
-            maps[table].add(openDeltas[...], to: key)
-        }
+        wideJournal.append((table, key, deltasAt))
+    }
+
+    /// Hands the journal over to the maps (it is kept), and goes on with empty arrays.
+    private mutating func submitJournal() {
+        guard !journal.isEmpty || !wideJournal.isEmpty else { return }
+        (journal, wideJournal, journalDeltas) = shared.submit((journal, wideJournal, journalDeltas))
+    }
+
+    /// Outside a staged batch (rows stored one by one), hands the journal over once it is long.
+    private mutating func submitWhenLong() {
+        if !staging && journal.count + wideJournal.count >= 2048 { submitJournal() }
     }
 
     /// The last county text read as a number, and the number (every victim of a case repeats its county).
@@ -354,9 +360,9 @@ struct CountDeltas {
         var countyVenueKey = countyKey
         var pairKey = venueKey
         pairKey.state = 0
-        // While a journal is open the open case's counters go to it once, and each wide change points at them.
+        // The open case's counters go to the journal once, and each wide change points at them.
         let deltasAt = journalDeltas.count
-        if journaling { journalDeltas.append(contentsOf: openDeltas) }
+        journalDeltas.append(contentsOf: openDeltas)
         addOpenDeltas(to: countyKey, in: Self.casesTable, deltasAt: deltasAt)
         for venue in openVenues {
             venueKey.venue = UInt8(truncatingIfNeeded: venue)
@@ -384,6 +390,7 @@ struct CountDeltas {
         open(countyKey, venues: venues)
         openDeltas[0] += sign
         changes += 1
+        submitWhenLong()
     }
 
     /// A victim of a case, counted `sign` times: by county and under each of the case's venues (and pairs of them)
@@ -416,6 +423,7 @@ struct CountDeltas {
             add(sign, to: key, in: Self.venueVictimsTable)
         }
         changes += 1
+        submitWhenLong()
     }
 
     /// A stored case's own row and venue links, counted `sign` times.
@@ -432,22 +440,26 @@ struct CountDeltas {
     }
 
     /// Holds back the changes that follow until `closeJournal` keeps or drops them (rows staged for a multi-row
-    /// INSERT that may be rolled back). Does nothing when a journal is open. Nothing reads the counts meanwhile.
+    /// INSERT that may be rolled back); the changes before are handed over. Does nothing when a journal is open.
     mutating func openJournal() {
-        guard !journaling else { return }
+        guard !staging else { return }
         settleOpenCase()
-        journaling = true
+        submitJournal()
+        staging = true
     }
 
-    /// Ends the journal: applies its changes to the maps, or drops them.
+    /// Ends the staged journal: hands its changes over to the maps, or drops them.
     mutating func closeJournal(keep: Bool) {
-        guard journaling else { return }
+        guard staging else { return }
         settleOpenCase()
-        journaling = false
-        if keep { applyJournal(journal, wideJournal, journalDeltas) }
-        journal.removeAll(keepingCapacity: true)
-        wideJournal.removeAll(keepingCapacity: true)
-        journalDeltas.removeAll(keepingCapacity: true)
+        staging = false
+        if keep {
+            submitJournal()
+        } else {
+            journal.removeAll(keepingCapacity: true)
+            wideJournal.removeAll(keepingCapacity: true)
+            journalDeltas.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Applies journaled changes to the maps, in two passes. The first only reads each key's home slot: the reads
@@ -455,10 +467,11 @@ struct CountDeltas {
     /// finds those slots in the cache. Applied one by one as rows were staged, nearly every change waited for its
     /// own miss (the maps are a few MB): `CountMap.add` was 2 % of a 1M-row import's storing thread and 4 % at 4M
     /// rows (perf).
-    private mutating func applyJournal(_ journal: [(table: Int, key: Key, sign: Int32)],
-                                       _ wideJournal: [(table: Int, key: Key, deltasAt: Int)],
-                                       _ journalDeltas: [Int32]) {
-        let width = openDeltas.count
+    /// Returns a sum of what the look-ahead read, for the caller to keep, so that those loads are not optimized away.
+    fileprivate static func apply(_ journal: [(table: Int, key: Key, sign: Int32)],
+                                  _ wideJournal: [(table: Int, key: Key, deltasAt: Int)],
+                                  _ journalDeltas: [Int32], to maps: inout [CountMap]) -> Int {
+        let width = CountTable.cases.countColumns.count
         var sum = 0
         maps.withUnsafeMutableBufferPointer { maps in
             journal.withUnsafeBufferPointer { journal in
@@ -475,7 +488,7 @@ struct CountDeltas {
                 }
             }
         }
-        lookAheadSink &+= sum
+        return sum
     }
 
     private static func stateKey(_ code: String) -> UInt16 {
@@ -550,7 +563,7 @@ struct CountDeltas {
     /// `state_case_venue_counts` summed over states. They are not counted case by case (that was one narrow and
     /// one wide change per case and venue of 7 per row), but added here from the other maps' totals, once per
     /// combination.
-    private mutating func deriveSums() {
+    private static func deriveSums(_ maps: inout [CountMap]) {
         let cases = maps[Self.casesTable]
         for entry in 0..<cases.count {
             let delta = cases.counters(entry).first ?? 0
@@ -575,7 +588,13 @@ struct CountDeltas {
     /// taken back), are updated one by one.
     mutating func write(to db: Connection) throws {
         settleOpenCase()
-        deriveSums()
+        submitJournal()
+        try shared.withMaps { maps in try Self.write(&maps, to: db) }
+        changes = 0
+    }
+
+    private static func write(_ maps: inout [CountMap], to db: Connection) throws {
+        deriveSums(&maps)
         for (index, table) in CountTable.allCases.enumerated() {
             // Each map is let go as soon as it is written, its slots before its entries are sorted (at 4M rows the
             // sort of county_case_venue_counts beside the whole map took the peak RSS from 62 to 71 MB).
@@ -627,7 +646,6 @@ struct CountDeltas {
             // Only a negative change can leave a combination at zero (otherwise a scan of the table for nothing).
             if fellToZero { try db.execute("DELETE FROM \(table.name) WHERE \(counts[0]) = 0") }
         }
-        changes = 0
     }
 
     /// One key column's value as a count table stores it, made without a String (one is needed for every column
@@ -702,5 +720,95 @@ extension CountDeltas.Key {
                   type: UInt8(truncatingIfNeeded: (first >> 8) & 0x7), venue: UInt8(truncatingIfNeeded: first),
                   gender: UInt8(truncatingIfNeeded: second >> 16), ageGroup: UInt8(truncatingIfNeeded: second >> 8),
                   citizenship: UInt8(truncatingIfNeeded: second), withVenue: UInt8(truncatingIfNeeded: second >> 24))
+    }
+}
+
+/// A file's count maps, and the journals of kept changes waiting to go into them (see `CountDeltas`). The storing
+/// thread journals every change and hands the journals over here; they are applied by the reading thread when it
+/// would otherwise wait for the storing thread (its queue of records full: `applyIfFree`), and by the storing
+/// thread when they pile up (`submit`) and before the counts are written (`withMaps`). So the work goes to whichever
+/// thread has time: applied by the storing thread alone, it was a tenth of that thread's work, the busier one.
+///
+/// The maps are touched only with `mapsLock` held, the lists with `listLock`; journals are recycled, so that no
+/// thread frees memory the other allocated (that waited for the other thread's malloc arena).
+final class SharedCountMaps: @unchecked Sendable {  // every mutable property is guarded by one of the two locks
+    typealias Journal = (narrow: [(table: Int, key: CountDeltas.Key, sign: Int32)],
+                         wide: [(table: Int, key: CountDeltas.Key, deltasAt: Int)], deltas: [Int32])
+    /// Journals waiting at which the storing thread applies them itself (a journal is a staged batch: about 2,500
+    /// changes).
+    static let backlog = 4
+
+    private let listLock = NSLock()
+    private var pending: [Journal] = []
+    private var spare: [Journal] = []
+    private var largest = 0
+    private let mapsLock = NSLock()
+    private var maps = CountTable.allCases.map { CountDeltas.CountMap(width: $0.countColumns.count) }
+    /// Where the look-ahead passes leave their sums (see `CountDeltas.apply`).
+    private var lookAheadSink = 0
+
+    /// The entries of the largest map, as of the last journals applied.
+    var largestMap: Int {
+        listLock.lock()
+        defer { listLock.unlock() }
+        return largest
+    }
+
+    /// Hands a journal over (its changes are kept); returns empty arrays to journal into next, recycled when there
+    /// are. Applies the waiting journals when they pile up and the maps are free.
+    func submit(_ journal: Journal) -> Journal {
+        listLock.lock()
+        pending.append(journal)
+        let next = spare.popLast()
+        let piled = pending.count >= Self.backlog
+        listLock.unlock()
+        if piled { applyIfFree() }
+        return next ?? ([], [], [])
+    }
+
+    /// Applies the waiting journals unless another thread is at the maps; false when there was nothing to apply.
+    @discardableResult
+    func applyIfFree() -> Bool {
+        guard mapsLock.try() else { return false }
+        defer { mapsLock.unlock() }
+        return applyPending()
+    }
+
+    /// Runs `body` with the maps once every waiting journal is in them.
+    func withMaps<R>(_ body: (inout [CountDeltas.CountMap]) throws -> R) rethrows -> R {
+        mapsLock.lock()
+        defer { mapsLock.unlock() }
+        applyPending()
+        defer { noteLargest() }
+        return try body(&maps)
+    }
+
+    /// With `mapsLock` held.
+    @discardableResult
+    private func applyPending() -> Bool {
+        listLock.lock()
+        var taken = pending
+        pending = []
+        listLock.unlock()
+        guard !taken.isEmpty else { return false }
+        for index in taken.indices {
+            lookAheadSink &+= CountDeltas.apply(taken[index].narrow, taken[index].wide, taken[index].deltas, to: &maps)
+            taken[index].narrow.removeAll(keepingCapacity: true)
+            taken[index].wide.removeAll(keepingCapacity: true)
+            taken[index].deltas.removeAll(keepingCapacity: true)
+        }
+        listLock.lock()
+        spare += taken
+        listLock.unlock()
+        noteLargest()
+        return true
+    }
+
+    /// With `mapsLock` held.
+    private func noteLargest() {
+        let count = maps.map(\.count).max() ?? 0
+        listLock.lock()
+        largest = count
+        listLock.unlock()
     }
 }

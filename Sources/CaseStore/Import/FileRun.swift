@@ -108,7 +108,10 @@ struct FileRun {
         try beginBatch(sha256: sha256, bytes: bytes)
         // Records are read and checked on another thread while this one stores them. Warnings come in file order
         // (the CSV header's first; NDJSON keys as they are met).
-        let reader = RecordReader(source: source, validator: importer.validator)
+        // While the storing thread is the busier, the reading thread applies the counts' journals in its waits.
+        let sharedCounts = counts.shared
+        let reader = RecordReader(source: source, validator: importer.validator,
+                                  whileWaiting: { sharedCounts.applyIfFree() })
         self.reader = reader
         reader.start()
         defer {

@@ -40,13 +40,18 @@ final class RecordReader: @unchecked Sendable {
     private let doneLock = NSLock()
     private let finished = DispatchSemaphore(value: 0)
     private var started = false
+    /// Work for the reading thread while its queue is full (waiting for the storing thread): true when it did some.
+    private let whileWaiting: @Sendable () -> Bool
 
     /// Records per batch handed over (one lock round-trip each).
     static let batchSize = 256
 
-    init(source: any RowSource, validator: RowValidator) {
+    /// - Parameter whileWaiting: run by the reading thread, instead of waiting, while the storing thread has all the
+    ///   records it can hold; true when it found something to do (it is then asked again).
+    init(source: any RowSource, validator: RowValidator, whileWaiting: @escaping @Sendable () -> Bool = { false }) {
         self.source = source
         self.validator = validator
+        self.whileWaiting = whileWaiting
     }
 
     func start() {
@@ -104,7 +109,7 @@ final class RecordReader: @unchecked Sendable {
         }
         func send() -> Bool {
             freeDone()
-            return queue.send(batch)
+            return queue.send(batch, whileFull: whileWaiting)
         }
         defer { queue.finish() }
         sendWarnings()
@@ -147,11 +152,17 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    /// Adds an element; false when the consumer has cancelled (the producer should stop).
-    func send(_ element: Element) -> Bool {
+    /// Adds an element; false when the consumer has cancelled (the producer should stop). While the queue is full,
+    /// `whileFull` runs (without the lock) until it answers false, then the producer waits.
+    func send(_ element: Element, whileFull: () -> Bool = { false }) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while elements.count >= capacity && !cancelled { condition.wait() }
+        while elements.count >= capacity && !cancelled {
+            condition.unlock()
+            let worked = whileFull()
+            condition.lock()
+            if !worked && elements.count >= capacity && !cancelled { condition.wait() }
+        }
         guard !cancelled else { return false }
         elements.append(element)
         condition.broadcast()
