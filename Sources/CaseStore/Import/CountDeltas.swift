@@ -467,6 +467,7 @@ struct CountDeltas {
     /// finds those slots in the cache. Applied one by one as rows were staged, nearly every change waited for its
     /// own miss (the maps are a few MB): `CountMap.add` was 2 % of a 1M-row import's storing thread and 4 % at 4M
     /// rows (perf).
+    ///
     /// Returns a sum of what the look-ahead read, for the caller to keep, so that those loads are not optimized away.
     fileprivate static func apply(_ journal: [(table: Int, key: Key, sign: Int32)],
                                   _ wideJournal: [(table: Int, key: Key, deltasAt: Int)],
