@@ -3,10 +3,9 @@ import Foundation
 import SQLite
 import Testing
 
-/// The bytes of a database file and of its WAL, to prove a refused file is left as it was. An empty WAL counts as
-/// none: a read-only connection to a WAL database may leave an empty one behind, which holds no change.
+/// The bytes of a database file and of its WAL, every one of them: a refused file is not touched at all.
 func fileBytes(_ path: String) -> [Data?] {
-    [path, path + "-wal"].map { FileManager.default.contents(atPath: $0) }.map { $0?.isEmpty == true ? nil : $0 }
+    databaseBytes(path, ignoringHeaderCounters: false)
 }
 
 @Suite("Migrations")

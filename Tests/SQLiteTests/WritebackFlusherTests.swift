@@ -23,11 +23,11 @@ struct WritebackFlusherTests {
     @Test func opensEachFileOnceItExistsAndClosesThemAll() throws {
         let present = folder.path("present.db")
         let later = folder.path("present.db-wal")
-        FileManager.default.createFile(atPath: present, contents: Data(repeating: 7, count: 1 << 16))
+        try #require(FileManager.default.createFile(atPath: present, contents: Data(repeating: 7, count: 1 << 16)))
         let flusher = WritebackFlusher(paths: [present, later], interval: 0.01)
         flusher.start()
         #expect(eventually { flusher.openFiles == 1 })
-        FileManager.default.createFile(atPath: later, contents: Data(repeating: 8, count: 1 << 16))
+        try #require(FileManager.default.createFile(atPath: later, contents: Data(repeating: 8, count: 1 << 16)))
         #expect(eventually { flusher.openFiles == 2 })
         flusher.stop()
         #expect(flusher.openFiles == 2)

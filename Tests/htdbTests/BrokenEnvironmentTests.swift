@@ -40,7 +40,7 @@ struct BrokenEnvironmentTests {
         guard isRoot else { return true }
         guard let chattr, let folder = try? TemporaryDirectory() else { return false }
         let probe = folder.path("probe")
-        FileManager.default.createFile(atPath: probe, contents: Data("x".utf8))
+        guard FileManager.default.createFile(atPath: probe, contents: Data("x".utf8)) else { return false }
         guard tool(chattr, ["+i", probe]) == 0 else { return false }
         let refused = FileHandle(forWritingAtPath: probe) == nil
         tool(chattr, ["-i", probe])

@@ -18,10 +18,11 @@ enum CodeStrings {
     }
 
     private static func table<T: VocabularyTerm>(_ type: T.Type) -> [Text] { T.allCases.map { make($0.code) } }
-    private static let types = table(TraffickingType.self)
-    private static let genders = table(Gender.self)
-    private static let ageGroups = table(AgeGroup.self)
-    private static let citizenships = table(Citizenship.self)
+    /// The codes of each vocabulary, by ordinal.
+    static let types = table(TraffickingType.self)
+    static let genders = table(Gender.self)
+    static let ageGroups = table(AgeGroup.self)
+    static let citizenships = table(Citizenship.self)
     /// Every two-letter upper-case code, "AA" to "ZZ" (states and countries are such codes).
     private static let letterPairs: [Text] = (0..<(26 * 26)).map { index in
         make(String(decoding: [UInt8(ascii: "A") + UInt8(index / 26), UInt8(ascii: "A") + UInt8(index % 26)],
@@ -33,16 +34,10 @@ enum CodeStrings {
     static func code(_ term: AgeGroup) -> Text { ageGroups[term.ordinal] }
     static func code(_ term: Citizenship) -> Text { citizenships[term.ordinal] }
 
-    /// The code of the term with this ordinal (as the count maps' keys hold terms); nil past the vocabulary.
-    static func typeCode(ordinal: UInt8) -> Text? { types.indices.contains(Int(ordinal)) ? types[Int(ordinal)] : nil }
-    static func genderCode(ordinal: UInt8) -> Text? {
-        genders.indices.contains(Int(ordinal)) ? genders[Int(ordinal)] : nil
-    }
-    static func ageGroupCode(ordinal: UInt8) -> Text? {
-        ageGroups.indices.contains(Int(ordinal)) ? ageGroups[Int(ordinal)] : nil
-    }
-    static func citizenshipCode(ordinal: UInt8) -> Text? {
-        citizenships.indices.contains(Int(ordinal)) ? citizenships[Int(ordinal)] : nil
+    /// The code of the term with this ordinal in one of the tables above (as the count maps' keys hold terms); nil
+    /// past the vocabulary.
+    static func code(ordinal: UInt8, in table: [Text]) -> Text? {
+        table.indices.contains(Int(ordinal)) ? table[Int(ordinal)] : nil
     }
 
     /// The immortal copy of a two-letter upper-case code given as its two bytes, the first in the high byte; nil for

@@ -669,14 +669,19 @@ struct CountDeltas {
         }
         if table.byCounty { try body(.county(key.county)) }
         try body(.integer(Int64(key.year)))
-        try body(CodeStrings.typeCode(ordinal: key.type).map(KeyValue.code) ?? .text(""))
+        try body(term(key.type, CodeStrings.types))
         if table.byVenue { try body(.integer(Int64(key.venue))) }
         if table.byVenuePair { try body(.integer(Int64(key.withVenue))) }
         if table.victims == .keyColumns {
-            try body(CodeStrings.genderCode(ordinal: key.gender).map(KeyValue.code) ?? .text(""))
-            try body(CodeStrings.ageGroupCode(ordinal: key.ageGroup).map(KeyValue.code) ?? .text(""))
-            try body(CodeStrings.citizenshipCode(ordinal: key.citizenship).map(KeyValue.code) ?? .text(""))
+            try body(term(key.gender, CodeStrings.genders))
+            try body(term(key.ageGroup, CodeStrings.ageGroups))
+            try body(term(key.citizenship, CodeStrings.citizenships))
         }
+    }
+
+    /// A vocabulary term's code by its ordinal ('' past the vocabulary).
+    private static func term(_ ordinal: UInt8, _ codes: [CodeStrings.Text]) -> KeyValue {
+        CodeStrings.code(ordinal: ordinal, in: codes).map(KeyValue.code) ?? .text("")
     }
 
     /// Appends a key column's value to a bulk INSERT: a code bound where it is, a county's digits copied.
