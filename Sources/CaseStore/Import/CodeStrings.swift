@@ -52,10 +52,7 @@ enum CodeStrings {
     static func letterPair(_ code: String) -> Text? {
         var code = code
         return code.withUTF8 { bytes in
-            guard bytes.count == 2, (0x41...0x5A).contains(bytes[0]), (0x41...0x5A).contains(bytes[1]) else {
-                return nil
-            }
-            return letterPairs[Int(bytes[0] - 0x41) * 26 + Int(bytes[1] - 0x41)]
+            bytes.count == 2 ? letterPair(packed: UInt16(bytes[0]) << 8 | UInt16(bytes[1])) : nil
         }
     }
 }

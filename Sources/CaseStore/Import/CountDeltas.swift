@@ -144,16 +144,6 @@ struct CountDeltas {
             for (offset, delta) in deltas.enumerated() { counters[offset] += delta }
         }
 
-        /// Adds `deltas` (`width` of them) to the counters of `key`'s combination.
-        mutating func add(_ deltas: ArraySlice<Int32>, to key: Key) {
-            let entry = self.entry(key)
-            var counter = start(entry) + 3
-            for delta in deltas {
-                counter.pointee += delta
-                counter += 1
-            }
-        }
-
         private mutating func entry(_ key: Key) -> Int {
             if (count + 1) * 4 > slots.count * 3 { grow() }
             let words = key.packed
@@ -518,14 +508,17 @@ struct CountDeltas {
     /// The county key as stored: its 5-digit FIPS, or "" for none.
     private static func countyCode(_ county: Int32) -> String {
         guard county >= 0 else { return "" }
-        return String(unsafeUninitializedCapacity: 5) { digits in
-            var rest = Int(county)
-            for index in stride(from: 4, through: 0, by: -1) {
-                digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            return 5
+        return String(unsafeUninitializedCapacity: 5) { writeFIPS(county, into: $0) }
+    }
+
+    /// Writes a county number (0 or more) as its five FIPS digits; returns 5.
+    private static func writeFIPS(_ county: Int32, into digits: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var rest = Int(county)
+        for index in stride(from: 4, through: 0, by: -1) {
+            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
         }
+        return 5
     }
 
     /// Subtracts everything stored for case `id` (its row, venue links and victims), before it is deleted.
@@ -694,12 +687,9 @@ struct CountDeltas {
             guard county >= 0 else { return add.append(text: "") }
             var digits: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
             withUnsafeMutableBytes(of: &digits) { bytes in
-                var rest = Int(county)
-                for index in stride(from: 4, through: 0, by: -1) {
-                    bytes[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                    rest /= 10
-                }
-                add.append(utf8: UnsafeBufferPointer(bytes.bindMemory(to: UInt8.self)))
+                let buffer = bytes.bindMemory(to: UInt8.self)
+                _ = writeFIPS(county, into: buffer)
+                add.append(utf8: UnsafeBufferPointer(buffer))
             }
         }
     }

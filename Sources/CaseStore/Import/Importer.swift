@@ -116,7 +116,8 @@ public final class Importer {
                         if let background {
                             let (sha256, bytes) = try background.result()
                             summary.sha256 = sha256
-                            // Only when the file changed while it was read can it now be one imported before.
+                            // Only when the file changed between its size check and its hash can it now be one
+                            // imported before.
                             if let existing = try statements_.batch(sha256: sha256) {
                                 throw AlreadyImported(batchID: existing)
                             }
@@ -156,7 +157,7 @@ public final class Importer {
     /// Thrown inside the transaction to roll it back on purpose.
     private struct Rollback: Error {}
 
-    /// Thrown inside the transaction when the file, hashed while it was read, turns out to be batch `batchID`'s.
+    /// Thrown inside the transaction when the file, hashed after its load, turns out to be batch `batchID`'s.
     private struct AlreadyImported: Error {
         let batchID: Int64
     }
