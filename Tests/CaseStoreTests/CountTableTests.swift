@@ -1211,15 +1211,15 @@ struct CountMapTests {
             for _ in 0..<300 {
                 let county = Int32(random.int(0...499))
                 let sign: Int32 = random.chance(0.1) ? -1 : 1
-                journal.narrow.append((narrowTable, CountDeltas.Key(state: 0x4341, county: county, year: 2021, type: 0),
-                                       sign))
+                journal.narrow.append((CountDeltas.Key(state: 0x4341, county: county, year: 2021, type: 0),
+                                       UInt8(narrowTable), sign))
                 narrowSums[county, default: 0] += sign
             }
             for _ in 0..<20 {
                 let county = Int32(random.int(0...99))
                 let deltas = (0..<width).map { _ in Int32(random.int(-1...2)) }
-                journal.wide.append((wideTable, CountDeltas.Key(state: 0x4341, county: county, year: 2021, type: 1),
-                                     journal.deltas.count))
+                journal.wide.append((CountDeltas.Key(state: 0x4341, county: county, year: 2021, type: 1),
+                                     UInt8(wideTable), Int32(journal.deltas.count)))
                 journal.deltas += deltas
                 wideSums[county] = zip(wideSums[county] ?? Array(repeating: 0, count: width), deltas).map { $0 + $1 }
             }

@@ -262,12 +262,19 @@ struct CountDeltas {
         }
     }
 
+    /// A journaled change of a first counter (by the open case's count, or a victim's sign): 24 bytes. The journals
+    /// go from the storing thread to whichever thread applies them and back, so every byte of them is moved between
+    /// the cores' caches twice; with an Int for the table they were 32.
+    typealias NarrowChange = (key: Key, table: UInt8, sign: Int32)
+    /// A journaled change of a wide combination by the counters at `deltasAt` in the journal's deltas: 24 bytes.
+    typealias WideChange = (key: Key, table: UInt8, deltasAt: Int32)
+
     /// The maps, and the journals handed over to them (see `SharedCountMaps`).
     let shared = SharedCountMaps()
     /// Every change is journaled here, then handed to `shared`: changes of a first counter, and changes of a wide
     /// combination's counters (`width` values from `deltasAt` in `journalDeltas`).
-    private var journal: [(table: Int, key: Key, sign: Int32)] = []
-    private var wideJournal: [(table: Int, key: Key, deltasAt: Int)] = []
+    private var journal: [NarrowChange] = []
+    private var wideJournal: [WideChange] = []
     private var journalDeltas: [Int32] = []
     /// Whether the journal holds the changes of rows staged for a multi-row INSERT that may be rolled back
     /// (`openJournal`), which `closeJournal(keep: false)` drops; otherwise every change in it is kept.
@@ -297,13 +304,13 @@ struct CountDeltas {
     private static let venueVictimsTable = CountTable.allCases.firstIndex(of: .venueVictims)!
 
     private mutating func add(_ sign: Int32, to key: Key, in table: Int) {
-        journal.append((table, key, sign))
+        journal.append((key, UInt8(truncatingIfNeeded: table), sign))
     }
 
     /// Notes a change of a wide combination by the open case's counters, which are in `journalDeltas` from
     /// `deltasAt`.
     private mutating func addOpenDeltas(to key: Key, in table: Int, deltasAt: Int) {
-        wideJournal.append((table, key, deltasAt))
+        wideJournal.append((key, UInt8(truncatingIfNeeded: table), Int32(truncatingIfNeeded: deltasAt)))
     }
 
     /// Hands the journal over to the maps (it is kept), and goes on with empty arrays.
@@ -459,20 +466,20 @@ struct CountDeltas {
     /// rows (perf).
     ///
     /// Returns a sum of what the look-ahead read, for the caller to keep, so that those loads are not optimized away.
-    fileprivate static func apply(_ journal: [(table: Int, key: Key, sign: Int32)],
-                                  _ wideJournal: [(table: Int, key: Key, deltasAt: Int)],
+    fileprivate static func apply(_ journal: [NarrowChange], _ wideJournal: [WideChange],
                                   _ journalDeltas: [Int32], to maps: inout [CountMap]) -> Int {
         let width = CountTable.cases.countColumns.count
         var sum = 0
         maps.withUnsafeMutableBufferPointer { maps in
             journal.withUnsafeBufferPointer { journal in
                 wideJournal.withUnsafeBufferPointer { wideJournal in
-                    for entry in journal { sum &+= maps[entry.table].lookAhead(entry.key) }
-                    for entry in wideJournal { sum &+= maps[entry.table].lookAhead(entry.key) }
-                    for entry in journal { maps[entry.table].add(entry.sign, to: entry.key) }
+                    for entry in journal { sum &+= maps[Int(entry.table)].lookAhead(entry.key) }
+                    for entry in wideJournal { sum &+= maps[Int(entry.table)].lookAhead(entry.key) }
+                    for entry in journal { maps[Int(entry.table)].add(entry.sign, to: entry.key) }
                     journalDeltas.withUnsafeBufferPointer { deltas in
                         for entry in wideJournal {
-                            maps[entry.table].add(UnsafeBufferPointer(rebasing: deltas[entry.deltasAt..<(entry.deltasAt + width)]),
+                            let at = Int(entry.deltasAt)
+                            maps[Int(entry.table)].add(UnsafeBufferPointer(rebasing: deltas[at..<(at + width)]),
                                                   to: entry.key)
                         }
                     }
@@ -728,8 +735,7 @@ extension CountDeltas.Key {
 /// The maps are touched only with `mapsLock` held, the lists with `listLock`; journals are recycled, so that no
 /// thread frees memory the other allocated (that waited for the other thread's malloc arena).
 final class SharedCountMaps: @unchecked Sendable {  // every mutable property is guarded by one of the two locks
-    typealias Journal = (narrow: [(table: Int, key: CountDeltas.Key, sign: Int32)],
-                         wide: [(table: Int, key: CountDeltas.Key, deltasAt: Int)], deltas: [Int32])
+    typealias Journal = (narrow: [CountDeltas.NarrowChange], wide: [CountDeltas.WideChange], deltas: [Int32])
     /// Journals waiting at which the storing thread applies them itself (a journal is a staged batch: about 2,500
     /// changes).
     static let backlog = 4

@@ -199,7 +199,9 @@ struct FileRun {
                     validation.issues = rejected.issues
                 }
             }
-            try take(CheckedRecord(line: row.line, issues: [], caseRef: caseRef, validations: [validation]))
+            var rows = CheckedRows()
+            rows.append(validation)
+            try take(CheckedRecord(line: row.line, issues: [], caseRef: caseRef, validations: rows))
             if rowsRead % RecordReader.batchSize == 0 {
                 events.progress(source.bytesConsumed, totalBytes, rowsRead)
                 if events.shouldStop() { throw ImportError.interrupted(path: path) }
@@ -336,37 +338,51 @@ struct FileRun {
         // A victim_ref may not repeat in its case: among the references stored for the adjacent case
         // (`currentRefs`; when they are not known, its victims with a reference go row by row) and those of the
         // record's rows before it in the same case (`refsFrom`: the record's refs from there on are this case's).
+        var check = StageCheck()
+        // A record of one row (every CSV record) is read in place; others through copies of their rows.
+        if record.validations.count == 1 { return canStage(record.validations.head, at: 0, of: record, &check) }
+        for index in record.validations.indices {
+            guard canStage(record.validations[index], at: index, of: record, &check) else { return false }
+        }
+        return true
+    }
+
+    /// Where `canStage` stands in a record: the row that opened the record's current case, whether that case is the
+    /// adjacent one, and the first of the record's rows in it.
+    private struct StageCheck {
         var openedAt: Int?
         var continuesCurrent = false
         var refsFrom = 0
-        for index in record.validations.indices {
-            guard record.validations[index].issues.isEmpty, let row = record.validations[index].caseRecord else {
+    }
+
+    /// Whether row `index` of `record` (`validation`) can be staged after the rows before it. (`mutating` for the
+    /// reason `canStage(_:)` is.)
+    private mutating func canStage(_ validation: borrowing RowValidation, at index: Int, of record: borrowing CheckedRecord,
+                          _ check: inout StageCheck) -> Bool {
+        guard validation.issues.isEmpty, let row = validation.caseRecord else { return false }
+        if let opener = check.openedAt, let open = record.validations[opener].caseRecord {
+            if open.caseRef != row.caseRef {
+                check.openedAt = index
+                check.continuesCurrent = false
+                check.refsFrom = index
+            } else if Self.firstDifference(open, row) != nil {
                 return false
             }
-            if let opener = openedAt, let open = record.validations[opener].caseRecord {
-                if open.caseRef != row.caseRef {
-                    openedAt = index
-                    continuesCurrent = false
-                    refsFrom = index
-                } else if Self.firstDifference(open, row) != nil {
-                    return false
-                }
-            } else if openedAt == nil, current?.caseRef == row.caseRef {
-                // Read in place (`current!`), not bound to a copy of the case.
-                if format == .ndjson && current!.firstLine != record.line { return false }
-                if Self.firstDifference(current!.record, row) != nil { return false }
-                continuesCurrent = true
-            } else {
-                openedAt = index
-                continuesCurrent = false
-                refsFrom = index
-            }
-            guard let ref = record.validations[index].victim?.ref else { continue }
-            if continuesCurrent {
-                guard let refs = currentRefs, !refs.contains(ref) else { return false }
-            }
-            for earlier in refsFrom..<index where record.validations[earlier].victim?.ref == ref { return false }
+        } else if check.openedAt == nil, current?.caseRef == row.caseRef {
+            // Read in place (`current!`), not bound to a copy of the case.
+            if format == .ndjson && current!.firstLine != record.line { return false }
+            if Self.firstDifference(current!.record, row) != nil { return false }
+            check.continuesCurrent = true
+        } else {
+            check.openedAt = index
+            check.continuesCurrent = false
+            check.refsFrom = index
         }
+        guard let ref = validation.victim?.ref else { return true }
+        if check.continuesCurrent {
+            guard let refs = currentRefs, !refs.contains(ref) else { return false }
+        }
+        for earlier in check.refsFrom..<index where record.validations[earlier].victim?.ref == ref { return false }
         return true
     }
 
@@ -376,27 +392,35 @@ struct FileRun {
             staged.currentBefore = current
             counts.openJournal()
         }
-        for validation in record.validations {
-            guard let row = validation.caseRecord else { continue }
-            if current?.caseRef != row.caseRef {
-                current = CurrentCase(caseRef: row.caseRef, id: staged.nextCaseID, record: row,
-                                      firstLine: record.line, nextPosition: 1)
-                // Emptied in place rather than replaced: a new array was a malloc and a free for every case.
-                if currentRefs == nil { currentRefs = [] } else { currentRefs?.removeAll(keepingCapacity: true) }
-                staged.nextCaseID += 1
-                staged.cases += 1
-                stageCase(row, id: staged.nextCaseID - 1, line: record.line)
-            }
-            if let victim = validation.victim, let id = current?.id, let position = current?.nextPosition {
-                // The case's id and position only, not a copy of the case (160 bytes, strings retained).
-                stageVictim(victim, caseID: id, position: position, of: row, line: record.line)
-                staged.victims += 1
-                if let ref = victim.ref { currentRefs?.append(ref) }
-                current?.nextPosition += 1
-            }
-        }
+        stageRows(of: record)
         staged.records.append(record)
         if staged.cases >= 256 || statements.bulkVictims.pendingRows >= 512 { try writeStaged() }
+    }
+
+    /// Stages the rows of a record, for `stage`.
+    private mutating func stageRows(of record: borrowing CheckedRecord) {
+        if record.validations.count == 1 { return stageRow(record.validations.head, line: record.line) }
+        for index in record.validations.indices { stageRow(record.validations[index], line: record.line) }
+    }
+
+    private mutating func stageRow(_ validation: borrowing RowValidation, line: Int) {
+        guard let row = validation.caseRecord else { return }
+        if current?.caseRef != row.caseRef {
+            current = CurrentCase(caseRef: row.caseRef, id: staged.nextCaseID, record: row,
+                                  firstLine: line, nextPosition: 1)
+            // Emptied in place rather than replaced: a new array was a malloc and a free for every case.
+            if currentRefs == nil { currentRefs = [] } else { currentRefs?.removeAll(keepingCapacity: true) }
+            staged.nextCaseID += 1
+            staged.cases += 1
+            stageCase(row, id: staged.nextCaseID - 1, line: line)
+        }
+        if let victim = validation.victim, let id = current?.id, let position = current?.nextPosition {
+            // The case's id and position only, not a copy of the case (160 bytes, strings retained).
+            stageVictim(victim, caseID: id, position: position, of: row, line: line)
+            staged.victims += 1
+            if let ref = victim.ref { currentRefs?.append(ref) }
+            current?.nextPosition += 1
+        }
     }
 
     private mutating func stageCase(_ row: CaseRecord, id: Int64, line: Int) {

@@ -6,11 +6,12 @@ public struct RawRow: Sendable {
     // Where the columns' text is: the fields of a CSV record, read in place (valid UTF-8, checked by the source),
     // or strings. A CSV row is checked from its record's bytes: a String per field of every row read was a third of
     // the reading thread's work. (Plain properties rather than an enum: binding an enum's payload to read it cost a
-    // retain and a release per field.)
+    // retain and a release per field.) Every reference a row holds is retained when it is copied and released
+    // when it is destroyed, atomically: the field map is a value for that reason, not an array.
     /// The CSV record, or nil for a row of strings.
     private let record: CSVRecord?
-    /// For each column, its field in `record` (shared by every row of the file).
-    private let fieldIndex: [Int?]
+    /// For each column, its field in `record` (the same for every row of the file).
+    private let fieldMap: FieldMap
     private let strings: [String?]
 
     /// The physical line where the row starts (CSV), or the NDJSON line.
@@ -23,17 +24,17 @@ public struct RawRow: Sendable {
     public init(line: Int, values: [String?], venueList: [String]? = nil, columnNames: [String]) {
         self.line = line
         record = nil
-        fieldIndex = []
+        fieldMap = FieldMap()
         strings = values
         self.venueList = venueList
         self.columnNames = columnNames
     }
 
-    /// A row whose column `c` is field `fieldIndex[c]` of `record`; every such field must be valid UTF-8.
-    init(line: Int, record: CSVRecord, fieldIndex: [Int?], columnNames: [String]) {
+    /// A row whose column `c` is field `fieldMap[c]` of `record`; every such field must be valid UTF-8.
+    init(line: Int, record: CSVRecord, fieldMap: FieldMap, columnNames: [String]) {
         self.line = line
         self.record = record
-        self.fieldIndex = fieldIndex
+        self.fieldMap = fieldMap
         strings = []
         venueList = nil
         self.columnNames = columnNames
@@ -50,11 +51,28 @@ public struct RawRow: Sendable {
     /// inside `body`.
     func withBytes<R>(_ column: ExportColumn, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
         if record != nil {
-            guard let index = fieldIndex[column.index] else { return body(nil) }
+            guard let index = fieldMap[column] else { return body(nil) }
             return record.unsafelyUnwrapped.withField(index) { body($0) }
         }
         guard var text = strings[column.index] else { return body(nil) }
         return text.withUTF8 { body($0) }
+    }
+}
+
+/// For each export column, the index of its field in a CSV record, or nil when the file has no such column: held
+/// inline (16 lanes of 32 bits), so a row that carries it has nothing more to retain.
+struct FieldMap: Sendable, Equatable {
+    private var lanes = SIMD16<Int32>(repeating: -1)
+
+    init() {}
+
+    /// - Precondition: `index` is nil or in 0...Int32.max (a record has at most ``CSVReader``'s field limit).
+    subscript(column: ExportColumn) -> Int? {
+        get {
+            let lane = lanes[column.index]
+            return lane < 0 ? nil : Int(lane)
+        }
+        set { lanes[column.index] = newValue.map { Int32($0) } ?? -1 }
     }
 }
 

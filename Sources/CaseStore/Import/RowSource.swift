@@ -62,7 +62,7 @@ struct CSVRowSource: RowSource {
     private var reader: CSVReader
     private let encoding: TextEncoding
     /// For each export column, its field index in the file (nil when the file has no such column).
-    private let fieldIndex: [Int?]
+    private let fieldMap: FieldMap
     /// How issues name each export column: the file's header spelling where the file has the column.
     let columnNames: [String]
     let headerCount: Int
@@ -90,27 +90,27 @@ struct CSVRowSource: RowSource {
             }
             positions[key] = index
         }
-        var fieldIndex = [Int?](repeating: nil, count: ExportColumn.allCases.count)
+        var fieldMap = FieldMap()
         var names = ExportColumn.allCases.map(\.rawValue)
         for column in ExportColumn.allCases {
             let wanted = profile.header(for: column)
             if let index = positions[LabelMap<String>.key(wanted)] {
-                fieldIndex[column.index] = index
+                fieldMap[column] = index
                 names[column.index] = header[index]
             }
         }
-        let missing = ExportColumn.allCases.filter { $0.isRequired && fieldIndex[$0.index] == nil }
+        let missing = ExportColumn.allCases.filter { $0.isRequired && fieldMap[$0] == nil }
         if let first = missing.first {
             let list = missing.map { profile.header(for: $0) }.joined(separator: ", ")
             throw FileIssue(line: 1, column: profile.header(for: first),
                             message: "required column is missing (missing: \(list)); no row was read")
         }
-        let used = Set(fieldIndex.compactMap { $0 })
+        let used = Set(ExportColumn.allCases.compactMap { fieldMap[$0] })
         for (index, name) in header.enumerated() where !used.contains(index) {
             warnings.append(RowIssue(line: 1, column: name.isEmpty ? "\(index + 1)" : name,
                                      message: "warning: unknown column, ignored"))
         }
-        self.fieldIndex = fieldIndex
+        self.fieldMap = fieldMap
         columnNames = names
     }
 
@@ -174,7 +174,7 @@ struct CSVRowSource: RowSource {
     /// The record as export columns. Fields of the wrong count or encoding become record issues.
     func convert(_ record: CSVRecord) -> SourceRecord {
         guard record.count == headerCount else {
-            let caseRef = fieldIndex[ExportColumn.caseID.index].flatMap { index in
+            let caseRef = fieldMap[.caseID].flatMap { index in
                 index < record.count ? record.string(index, encoding: encoding).map(RowValidator.trim) : nil
             }
             return SourceRecord(
@@ -186,12 +186,13 @@ struct CSVRowSource: RowSource {
         var issues: [RowIssue] = []
         var caseFieldValid = false
         // UTF-8 rows are checked from the record's bytes, read in place; other encodings are decoded to strings.
-        var values = encoding == .utf8 ? nil : [String?](repeating: nil, count: fieldIndex.count)
+        var values = encoding == .utf8 ? nil : [String?](repeating: nil, count: ExportColumn.allCases.count)
         // Valid UTF-8 across the whole record is valid in every field; otherwise each field the row uses is checked
         // (a bad byte in an ignored column rejects nothing).
         if values != nil || !record.withAllFields({ encoding.isValid($0) }) {
-            for (column, index) in fieldIndex.enumerated() {
-                guard let index else { continue }
+            for export in ExportColumn.allCases {
+                guard let index = fieldMap[export] else { continue }
+                let column = export.index
                 let valid: Bool
                 if values == nil {
                     valid = record.withField(index) { encoding.isValid($0) }
@@ -206,13 +207,24 @@ struct CSVRowSource: RowSource {
                 }
             }
         }
-        let row = values.map { RawRow(line: record.line, values: $0, columnNames: columnNames) }
-            ?? RawRow(line: record.line, record: record, fieldIndex: fieldIndex, columnNames: columnNames)
+        // The row is made in its array: made first and then put there, it was copied (a retain of each reference
+        // in it) and the first one destroyed.
+        var rows: [RawRow] = []
+        if issues.isEmpty {
+            if let values {
+                rows.append(RawRow(line: record.line, values: values, columnNames: columnNames))
+            } else {
+                rows.append(RawRow(line: record.line, record: record, fieldMap: fieldMap, columnNames: columnNames))
+            }
+        }
         // A row that is read has its case reference from the validator (RecordReader) or from `caseRef` when asked;
         // only a record refused here is given it now.
-        let caseRef = caseFieldValid && !issues.isEmpty
-            ? row[.caseID].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 } : nil
-        return SourceRecord(line: record.line, rows: issues.isEmpty ? [row] : [], issues: issues, caseRef: caseRef)
+        var caseRef: String?
+        if caseFieldValid && !issues.isEmpty, let index = fieldMap[.caseID] {
+            caseRef = (values?[ExportColumn.caseID.index] ?? record.string(index, encoding: encoding))
+                .map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        return SourceRecord(line: record.line, rows: rows, issues: issues, caseRef: caseRef)
     }
 
     /// Re-reads the file from the start and calls `body` with every data record and its conversion.

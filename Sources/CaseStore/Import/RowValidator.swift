@@ -53,7 +53,7 @@ public struct RowValidator: Sendable {
     }
 
     /// Checks `row`; every problem found is in `issues` (not only the first).
-    public func validate(_ row: RawRow) -> RowValidation {
+    public func validate(_ row: borrowing RawRow) -> RowValidation {
         // The issues are an inout parameter of the function that checks: a local variable captured by the function
         // that appends them, itself captured by the closures that read each field, was a heap box on every row (an
         // inout parameter can only be captured by closures that do not escape, so it never is).
@@ -63,10 +63,11 @@ public struct RowValidator: Sendable {
 
     private func validate(_ row: borrowing RawRow, issues: inout [RowIssue]) -> RowValidation {
         // Values are read through `Self.field(row, column) { bytes in ... }`: trimmed, from their bytes.
+        // An issue names its column by the spec's name here, and by the file's once the row is checked
+        // (`nameColumns`): holding the row's names for the whole check was a retain and a release for every row.
         let line = row.line
-        let columnNames = row.columnNames
         func issue(_ column: ExportColumn, _ message: String) {
-            issues.append(RowIssue(line: line, column: columnNames[column.index], message: message))
+            issues.append(RowIssue(line: line, column: column.rawValue, message: message))
         }
         // MARK: Case columns
         let caseRef = Self.field(row, .caseID) { bytes in
@@ -213,11 +214,20 @@ public struct RowValidator: Sendable {
         }
 
         guard issues.isEmpty, let caseRef, let reportedOn, let state else {
+            Self.nameColumns(of: &issues, row.columnNames)
             return RowValidation(caseRef: caseRef, caseRecord: nil, victim: nil, issues: issues)
         }
         let record = CaseRecord(caseRef: caseRef, reportedOn: reportedOn, year: year, state: state,
                                 countyFIPS: countyFIPS, city: city, traffickingType: type, venueIDs: venueIDs)
         return RowValidation(caseRef: caseRef, caseRecord: record, victim: victim, issues: [])
+    }
+
+    /// Renames the columns of `issues` from the spec's names (`ExportColumn.rawValue`) to `names` (indexed by
+    /// `ExportColumn.index`).
+    private static func nameColumns(of issues: inout [RowIssue], _ names: [String]) {
+        for index in issues.indices {
+            if let column = ExportColumn(rawValue: issues[index].column) { issues[index].column = names[column.index] }
+        }
     }
 
     /// Adds the venue a label names (trimmed; nothing for an empty one) to `set`; returns the label quoted for an
