@@ -53,6 +53,21 @@ struct LabelTableTests {
         #expect(table.value(for: "\u{212A}-Mart") == 6)  // the Kelvin sign lower-cases to k, as LabelMap.key does
     }
 
+    @Test func findsKeysOfEveryLengthAroundTheWordBoundaries() {
+        // Keys are hashed and compared a word (8 bytes) at a time: every length from 1 to 40, each key differing from
+        // the next longer one only in its last byte, and each looked up as typed (upper case, spaces around).
+        var table = LabelTable<Int>()
+        let letters = Array("abcdefghijklmnopqrstuvwxyz0123456789 -/()")
+        let keys = (1...40).map { length in String((0..<length).map { letters[($0 * 7 + length) % letters.count] }) }
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        for (index, key) in keys.enumerated() { table.set(key, to: index) }
+        for (index, key) in keys.enumerated() {
+            #expect(table.value(for: "  " + key.uppercased() + " ") == index, "\(key)")
+            #expect(table.value(for: key + "q") == keys.firstIndex(of: key + "q"), "\(key)q")
+            #expect(table.value(for: String(key.dropLast()) + "#") == nil, "\(key)")
+        }
+    }
+
     @Test func keepsEveryKeyThroughGrowthAndSetReplaces() {
         var table = LabelTable<Int>()
         for index in 0..<2_000 { table.set("County \(index)", to: index) }

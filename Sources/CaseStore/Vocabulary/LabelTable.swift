@@ -10,9 +10,10 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
     private final class Storage {
         struct Entry {
             var hash: UInt64
-            /// The normalized key: `count` bytes from `offset` in `bytes`.
+            /// The normalized key: `count` bytes from `offset` in `bytes`; its first 16 bytes also as `words`.
             var offset: Int
             var count: Int
+            var words: Words
             var value: Value
         }
 
@@ -42,7 +43,7 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
             for index in 0..<count {
                 let entry = entries[index]
                 copy.add(UnsafeBufferPointer(rebasing: bytes[entry.offset..<(entry.offset + entry.count)]),
-                         hash: entry.hash, value: entry.value)
+                         key: entry.words, value: entry.value)
             }
             return copy
         }
@@ -51,7 +52,7 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
             entries[index].value = value
         }
 
-        func add(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64, value: Value) {
+        func add(_ key: UnsafeBufferPointer<UInt8>, key words: Words, value: Value) {
             if byteCount + key.count > bytes.count {
                 let grown = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count * 2, byteCount + key.count))
                 _ = grown.initialize(from: bytes[..<byteCount])
@@ -66,7 +67,8 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
                 entries = grown
                 entryCapacity *= 2
             }
-            (entries + count).initialize(to: Entry(hash: hash, offset: byteCount, count: key.count, value: value))
+            (entries + count).initialize(to: Entry(hash: words.hash, offset: byteCount, count: key.count, words: words,
+                                                   value: value))
             byteCount += key.count
             count += 1
             if count * 2 > slots.count {
@@ -86,18 +88,21 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
             slots[slot] = index
         }
 
-        /// The entry whose key is `normalized`, or nil.
-        func find(_ normalized: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
+        /// The entry whose key is `normalized` (whose words are `words`), or nil.
+        func find(_ normalized: UnsafeBufferPointer<UInt8>, _ words: Words) -> Int? {
             let slots = slots
             let entries = entries
             let mask = slots.count - 1
+            let hash = words.hash
             var slot = Int(truncatingIfNeeded: hash) & mask
             while true {
                 let index = slots[slot]
                 if index < 0 { return nil }
                 let entry = entries + index
+                // Keys of up to 16 bytes (every real label) are compared as their two words.
                 if entry.pointee.hash == hash && entry.pointee.count == normalized.count
-                    && (normalized.isEmpty
+                    && entry.pointee.words.first == words.first && entry.pointee.words.second == words.second
+                    && (normalized.count <= 16
                         || memcmp(bytes.baseAddress! + entry.pointee.offset, normalized.baseAddress!, normalized.count) == 0)
                 {
                     return index
@@ -119,11 +124,11 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
         let storage = storage
         var key = LabelMap<String>.key(label)
         key.withUTF8 { normalized in
-            let hash = Self.hash(normalized)
-            if let index = storage.find(normalized, hash: hash) {
+            let words = Words(normalized)
+            if let index = storage.find(normalized, words) {
                 storage.setValue(value, at: index)
             } else {
-                storage.add(normalized, hash: hash, value: value)
+                storage.add(normalized, key: words, value: value)
             }
         }
     }
@@ -144,7 +149,7 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
         case .absent: return nil
         case .notASCII:
             var key = LabelMap<String>.key(String(decoding: bytes, as: UTF8.self))
-            return key.withUTF8 { storage.find($0, hash: Self.hash($0)).map { storage.value(at: $0) } }
+            return key.withUTF8 { storage.find($0, Words($0)).map { storage.value(at: $0) } }
         }
     }
 
@@ -156,21 +161,65 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
     /// Normalizes ASCII text as `LabelMap.key` does (`LabelMap.foldASCII`), then looks the bytes up.
     private static func lookUpASCII(_ raw: UnsafeBufferPointer<UInt8>, in storage: Storage) -> LookUp {
         guard raw.count <= scratchCapacity else { return .notASCII }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scratchCapacity) { scratch in
+        // Room for the longest text and the zeros after it up to a whole word.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scratchCapacity + 8) { scratch in
             guard let count = LabelMap<String>.foldASCII(raw, into: scratch, lowercase: true) else { return .notASCII }
+            (scratch.baseAddress! + count).initialize(repeating: 0, count: 8)
             let normalized = UnsafeBufferPointer(start: scratch.baseAddress, count: count)
-            return storage.find(normalized, hash: hash(normalized)).map { .found($0) } ?? .absent
+            return storage.find(normalized, Words(padded: scratch.baseAddress!, count: count)).map { .found($0) }
+                ?? .absent
         }
     }
 
-    /// FNV-1a over the normalized bytes, then MurmurHash3's finalizer so the low bits the table uses depend on
-    /// every byte.
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        hash ^= hash >> 33
-        hash &*= 0xFF51_AFD7_ED55_8CCD
-        hash ^= hash >> 33
-        return hash
+    /// A normalized key's first 16 bytes as two little-endian words (zero past its end), and its hash: every word
+    /// of the key mixed in turn with a multiply, then MurmurHash3's finalizer, so the low bits the table uses depend
+    /// on every byte. Byte by byte (FNV-1a, a multiply per byte in one chain) the hash was the larger part of a
+    /// lookup, and an import looks up five to eight labels per row.
+    struct Words {
+        var first: UInt64 = 0
+        var second: UInt64 = 0
+        var hash: UInt64
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            var hash = Self.seed(bytes.count)
+            var offset = 0
+            var word = 0
+            while offset < bytes.count {
+                let count = min(8, bytes.count - offset)
+                var value: UInt64 = 0
+                for index in 0..<count { value |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
+                if word == 0 { first = value } else if word == 1 { second = value }
+                hash = Self.mix(hash, value)
+                offset += count
+                word += 1
+            }
+            self.hash = Self.finish(hash)
+        }
+
+        /// The words of the `count` bytes at `padded`, which is followed by zeros up to the next multiple of 8
+        /// bytes, and 16 bytes long at least (the lookup's scratch buffer): read a word at a time.
+        init(padded: UnsafeRawPointer, count: Int) {
+            var hash = Self.seed(count)
+            var offset = 0
+            while offset < count {
+                let value = UInt64(littleEndian: padded.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                if offset == 0 { first = value } else if offset == 8 { second = value }
+                hash = Self.mix(hash, value)
+                offset += 8
+            }
+            self.hash = Self.finish(hash)
+        }
+
+        private static func seed(_ count: Int) -> UInt64 { UInt64(count) &* 0x9E37_79B9_7F4A_7C15 }
+
+        private static func mix(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+            let mixed = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
+            return mixed ^ mixed >> 32
+        }
+
+        private static func finish(_ hash: UInt64) -> UInt64 {
+            let mixed = (hash ^ hash >> 33) &* 0xC4CE_B9FE_1A85_EC53
+            return mixed ^ mixed >> 33
+        }
     }
 }
