@@ -112,7 +112,8 @@ public final class BulkInsert {
         if let source = bytes.baseAddress { start.initialize(from: source, count: bytes.count) }
         start[bytes.count] = 0
         pending.pointee.arena.count += bytes.count + 1
-        let hasNUL = bytes.count > 0 && memchr(bytes.baseAddress!, 0, bytes.count) != nil
+        // Whether it may be bound as NUL-terminated: only asked when text is bound that way (not `bindsTextLength`).
+        let hasNUL = !bindsTextLength && bytes.count > 0 && memchr(bytes.baseAddress!, 0, bytes.count) != nil
         pending.pointee.slots.append(Slot(value: Int64(offset), count: bytes.count,
                                           kind: hasNUL ? .text : .terminatedText))
     }
