@@ -357,8 +357,8 @@ struct FileRun {
 
     /// Whether row `index` of `record` (`validation`) can be staged after the rows before it. (`mutating` for the
     /// reason `canStage(_:)` is.)
-    private mutating func canStage(_ validation: borrowing RowValidation, at index: Int, of record: borrowing CheckedRecord,
-                          _ check: inout StageCheck) -> Bool {
+    private mutating func canStage(_ validation: borrowing RowValidation, at index: Int,
+                                   of record: borrowing CheckedRecord, _ check: inout StageCheck) -> Bool {
         guard validation.issues.isEmpty, let row = validation.caseRecord else { return false }
         if let opener = check.openedAt, let open = record.validations[opener].caseRecord {
             if open.caseRef != row.caseRef {
@@ -403,6 +403,7 @@ struct FileRun {
         for index in record.validations.indices { stageRow(record.validations[index], line: record.line) }
     }
 
+    /// Stages one row of a record on `line`: its case when the row opens one, and its victim.
     private mutating func stageRow(_ validation: borrowing RowValidation, line: Int) {
         guard let row = validation.caseRecord else { return }
         if current?.caseRef != row.caseRef {

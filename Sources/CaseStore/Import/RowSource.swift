@@ -207,24 +207,13 @@ struct CSVRowSource: RowSource {
                 }
             }
         }
-        // The row is made in its array: made first and then put there, it was copied (a retain of each reference
-        // in it) and the first one destroyed.
-        var rows: [RawRow] = []
-        if issues.isEmpty {
-            if let values {
-                rows.append(RawRow(line: record.line, values: values, columnNames: columnNames))
-            } else {
-                rows.append(RawRow(line: record.line, record: record, fieldMap: fieldMap, columnNames: columnNames))
-            }
-        }
+        let row = values.map { RawRow(line: record.line, values: $0, columnNames: columnNames) }
+            ?? RawRow(line: record.line, record: record, fieldMap: fieldMap, columnNames: columnNames)
         // A row that is read has its case reference from the validator (RecordReader) or from `caseRef` when asked;
         // only a record refused here is given it now.
-        var caseRef: String?
-        if caseFieldValid && !issues.isEmpty, let index = fieldMap[.caseID] {
-            caseRef = (values?[ExportColumn.caseID.index] ?? record.string(index, encoding: encoding))
-                .map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 }
-        }
-        return SourceRecord(line: record.line, rows: rows, issues: issues, caseRef: caseRef)
+        let caseRef = caseFieldValid && !issues.isEmpty
+            ? row[.caseID].map(RowValidator.trim).flatMap { $0.isEmpty ? nil : $0 } : nil
+        return SourceRecord(line: record.line, rows: issues.isEmpty ? [row] : [], issues: issues, caseRef: caseRef)
     }
 
     /// Re-reads the file from the start and calls `body` with every data record and its conversion.
