@@ -61,7 +61,7 @@ public struct RawRow: Sendable {
 
 /// For each export column, the index of its field in a CSV record, or nil when the file has no such column: held
 /// inline (16 lanes of 32 bits), so a row that carries it has nothing more to retain.
-struct FieldMap: Sendable, Equatable {
+struct FieldMap: Sendable {
     private var lanes = SIMD16<Int32>(repeating: -1)
 
     init() {}
