@@ -383,7 +383,8 @@ private enum StoredRows {
 
 // MARK: - Checking a database
 
-private enum CountCheck {
+/// Checks of the count tables against the stored rows (also used by `ImportMutationTests`).
+enum CountCheck {
     /// The count tables of the schema (case_counts, state_case_counts, state_case_venue_counts,
     /// state_victim_counts, county_case_venue_counts, case_venue_pair_counts and venue_victim_counts).
     static func tableNames(_ db: Connection) throws -> [String] {

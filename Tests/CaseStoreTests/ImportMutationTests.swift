@@ -49,16 +49,6 @@ struct ImportMutationTests {
         return bytes
     }
 
-    /// Every row of every table of the database, in storage order.
-    static func snapshot(_ db: Connection) throws -> [String: [[SQLValue]]] {
-        var result: [String: [[SQLValue]]] = [:]
-        for row in try db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").allRows() {
-            guard case .text(let table) = row[0], !table.hasPrefix("sqlite_") else { continue }
-            result[table] = try db.prepare("SELECT * FROM \"\(table)\"").allRows()
-        }
-        return result
-    }
-
     @Test(arguments: [("hotline-2021.csv", "csv"), ("hotline-2020.ndjson", "ndjson")])
     func seededMutationsOfASample(sample: String, format: String) throws {
         let harness = try ImportHarness()
@@ -72,7 +62,7 @@ struct ImportMutationTests {
             let path = try harness.write("mutated-\(round).\(format)", bytes: bytes)
             let skip = random.chance(0.5)
             let replace = random.chance(0.3)
-            let before = try Self.snapshot(harness.connection)
+            let before = try CountCheck.snapshot(harness.connection)
             let summary = try harness.importFile(path) { options in
                 options.onError = skip ? .skip : .abort
                 options.replace = replace
@@ -89,8 +79,8 @@ struct ImportMutationTests {
                     + "WHERE batch_id = ?", batch) == Int64(summary.victimsImported), "round \(round)")
             }
             if summary.outcome == .failed {
-                // Nothing of the file is kept: every table as it was (its batch row too).
-                #expect(try Self.snapshot(harness.connection) == before, "round \(round)")
+                // Nothing of the file is kept: the rows, count tables and batches as they were.
+                #expect(try CountCheck.snapshot(harness.connection) == before, "round \(round)")
             }
         }
         // The mutations reach both ends: some files are refused, others stored in part or whole.

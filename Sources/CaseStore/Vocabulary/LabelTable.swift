@@ -9,8 +9,7 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
     /// by a struct inside the validator cost a retain and a release each time a lookup touched them.
     private final class Storage {
         struct Entry {
-            var hash: UInt64
-            /// The normalized key: `count` bytes from `offset` in `bytes`; its first 16 bytes also as `words`.
+            /// The normalized key: `count` bytes from `offset` in `bytes`; its first 16 bytes and its hash as `words`.
             var offset: Int
             var count: Int
             var words: Words
@@ -67,8 +66,7 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
                 entries = grown
                 entryCapacity *= 2
             }
-            (entries + count).initialize(to: Entry(hash: words.hash, offset: byteCount, count: key.count, words: words,
-                                                   value: value))
+            (entries + count).initialize(to: Entry(offset: byteCount, count: key.count, words: words, value: value))
             byteCount += key.count
             count += 1
             if count * 2 > slots.count {
@@ -83,7 +81,7 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
 
         private func place(_ index: Int) {
             let mask = slots.count - 1
-            var slot = Int(truncatingIfNeeded: entries[index].hash) & mask
+            var slot = Int(truncatingIfNeeded: entries[index].words.hash) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = index
         }
@@ -100,7 +98,7 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
                 if index < 0 { return nil }
                 let entry = entries + index
                 // Keys of up to 16 bytes (every real label) are compared as their two words.
-                if entry.pointee.hash == hash && entry.pointee.count == normalized.count
+                if entry.pointee.words.hash == hash && entry.pointee.count == normalized.count
                     && entry.pointee.words.first == words.first && entry.pointee.words.second == words.second
                     && (normalized.count <= 16
                         || memcmp(bytes.baseAddress! + entry.pointee.offset, normalized.baseAddress!, normalized.count) == 0)
@@ -180,24 +178,17 @@ struct LabelTable<Value: Sendable>: @unchecked Sendable {  // the storage is cha
         var second: UInt64 = 0
         var hash: UInt64
 
+        /// The words of any bytes (a label being set, or text that is not ASCII): copied to be padded first.
         init(_ bytes: UnsafeBufferPointer<UInt8>) {
-            var hash = Self.seed(bytes.count)
-            var offset = 0
-            var word = 0
-            while offset < bytes.count {
-                let count = min(8, bytes.count - offset)
-                var value: UInt64 = 0
-                for index in 0..<count { value |= UInt64(bytes[offset + index]) << (8 * UInt64(index)) }
-                if word == 0 { first = value } else if word == 1 { second = value }
-                hash = Self.mix(hash, value)
-                offset += count
-                word += 1
+            self = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bytes.count + 8) { padded in
+                padded.initialize(repeating: 0)
+                if let source = bytes.baseAddress { padded.baseAddress!.update(from: source, count: bytes.count) }
+                return Words(padded: padded.baseAddress!, count: bytes.count)
             }
-            self.hash = Self.finish(hash)
         }
 
-        /// The words of the `count` bytes at `padded`, which is followed by zeros up to the next multiple of 8
-        /// bytes, and 16 bytes long at least (the lookup's scratch buffer): read a word at a time.
+        /// The words of the `count` bytes at `padded`, which are followed by zeros up to the next multiple of 8
+        /// bytes: read a word at a time.
         init(padded: UnsafeRawPointer, count: Int) {
             var hash = Self.seed(count)
             var offset = 0
